@@ -1,0 +1,53 @@
+"""Basins of attraction: which known minimum each start of a dense grid ends in."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from surfaces.critical import FoundPoint, known_critical_points
+from surfaces.engine import MAX_GRID, simulate_final
+from surfaces.registry import DATA_SEED, Surface, get_surface
+from surfaces.sampling import grid_starts
+
+
+@dataclass(frozen=True)
+class BasinMap:
+    starts: np.ndarray  # [n*n, 2], row by row (y outer, x inner)
+    basin: np.ndarray  # [n*n] int32: index into ``minima``, −1 for none reached or diverged
+    final_loss: np.ndarray  # [n*n], NaN where diverged
+    minima: tuple[FoundPoint, ...]
+
+
+def classify(surface: Surface, ends: np.ndarray, minima: list[FoundPoint] | tuple[FoundPoint, ...]) -> np.ndarray:
+    """Index of the nearest known minimum within the surface's basin radius, else −1."""
+    if not minima:
+        return np.full(ends.shape[0], -1, np.int32)
+    centres = np.stack([m.point for m in minima])
+    d = np.linalg.norm(ends[:, None, :] - centres[None, :, :], axis=-1)
+    nearest = np.nanargmin(np.where(np.isnan(d), np.inf, d), axis=1)
+    ok = np.isfinite(ends).all(axis=1) & (d[np.arange(len(ends)), nearest] <= surface.basin_radius)
+    return np.where(ok, nearest, -1).astype(np.int32)
+
+
+def basin_map(
+    surface: str | Surface,
+    optimizer: Any,
+    grid: int = 128,
+    steps: int = 300,
+    batch_size: int | None = None,
+    seed: int = 0,
+    surface_params: Mapping[str, Any] | None = None,
+    data_seed: int = DATA_SEED,
+) -> BasinMap:
+    s = get_surface(surface)
+    if isinstance(grid, bool) or not isinstance(grid, int) or not 2 <= grid <= MAX_GRID:
+        raise ValueError(f"grid: must be an integer between 2 and {MAX_GRID}")
+    starts = grid_starts(s, grid)
+    result = simulate_final(s, [optimizer], starts, steps, batch_size, seed, surface_params, data_seed)
+    minima = tuple(m for m in known_critical_points(s, surface_params, data_seed) if m.kind == "minimum")
+    ends = result.positions[0]
+    return BasinMap(starts=starts, basin=classify(s, ends, minima), final_loss=result.loss[0], minima=minima)
