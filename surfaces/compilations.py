@@ -11,7 +11,7 @@ _lock = threading.Lock()
 _count = 0
 
 
-def _listener(event: str, duration: float, **kwargs: object) -> None:
+def _listener(event: str, duration_secs: float, **kwargs: str | int) -> None:
     global _count
     if event == _BACKEND_COMPILE_EVENT:
         with _lock:

@@ -72,7 +72,7 @@ def _check_point(point: Any) -> np.ndarray:
     return p.astype(np.float32)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _derivatives(name: str):
     """Jitted (loss, gradient, Hessian) of the full-batch loss, vmapped over points."""
     full, _, _ = loss_functions(get_surface(name))
@@ -95,7 +95,7 @@ def _orient(v: np.ndarray) -> np.ndarray:
 def _analyses(surface: Surface, points: np.ndarray, params: Mapping[str, Any] | None, data_seed: int) -> list[Analysis]:
     loss, grad, hess = jax.device_get(_derivatives(surface.name)(points, _env(surface, params, data_seed)))
     out = []
-    for p, l, g, h in zip(points, loss, grad, hess, strict=True):
+    for p, value, g, h in zip(points, loss, grad, hess, strict=True):
         h = 0.5 * (h + h.T)  # symmetric by theory; float32 round-off can differ in the last bit
         w, v = np.linalg.eigh(h.astype(np.float64))
         v = np.stack([_orient(v[:, 0]), _orient(v[:, 1])], axis=1)
@@ -103,7 +103,7 @@ def _analyses(surface: Surface, points: np.ndarray, params: Mapping[str, Any] | 
         out.append(
             Analysis(
                 point=p,
-                loss=float(l),
+                loss=float(value),
                 gradient=g,
                 hessian=h,
                 eigenvalues=w.astype(np.float32),
@@ -115,9 +115,7 @@ def _analyses(surface: Surface, points: np.ndarray, params: Mapping[str, Any] | 
     return out
 
 
-def analyze(
-    surface: str | Surface, point: Any, surface_params: Mapping[str, Any] | None = None, data_seed: int = DATA_SEED
-) -> Analysis:
+def analyze(surface: str | Surface, point: Any, surface_params: Mapping[str, Any] | None = None, data_seed: int = DATA_SEED) -> Analysis:
     """Loss, gradient, Hessian, eigen-decomposition and verdict at one point (full batch)."""
     s = get_surface(surface)
     return _analyses(s, _check_point(point)[None], surface_params, data_seed)[0]
@@ -145,7 +143,7 @@ def minimum_ratio(
     return ratios
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _newton(name: str, iterations: int):
     """Damped Newton on ∇L = 0, i.e. Gauss–Newton on ½‖∇L‖²: it converges to critical points of
     every kind, not only minima.  The step (H² + μI)⁻¹H∇L is clipped so a far start cannot jump

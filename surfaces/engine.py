@@ -26,7 +26,7 @@ import numpy as np
 
 from surfaces import optimizer
 from surfaces.optimizer import Hyperparams, OptimizerConfig, OptState
-from surfaces.registry import DATA_SEED, Array, Surface, get_surface
+from surfaces.registry import DATA_SEED, Array, Surface, Tensor, get_surface
 from surfaces.sampling import grid_starts, random_starts, shuffled_index
 
 CHUNK_STEPS = 100
@@ -116,13 +116,13 @@ def bucket(n: int) -> int:
 class Env(NamedTuple):
     """Everything a step reads besides the state: data, parameters, sampling settings."""
 
-    params: dict[str, Array]
-    table: Array  # [N, d]: per-example statistics (closed-form surfaces) or examples
-    full: Array  # full-batch mean statistics [d], or the examples again
-    test: Array  # [M, k] test examples ([1, k] placeholder when there is no test set)
-    seed: Array  # uint32
-    batch: Array  # int32 batch size
-    batches_per_epoch: Array  # int32
+    params: dict[str, Tensor]
+    table: Tensor  # [N, d]: per-example statistics (closed-form surfaces) or examples
+    full: Tensor  # full-batch mean statistics [d], or the examples again
+    test: Tensor  # [M, k] test examples ([1, k] placeholder when there is no test set)
+    seed: Tensor  # uint32
+    batch: Tensor  # int32 batch size
+    batches_per_epoch: Tensor  # int32
 
 
 class Carry(NamedTuple):
@@ -185,7 +185,7 @@ def _norm2(v: Array) -> Array:
     return jnp.sqrt(v[0] * v[0] + v[1] * v[1])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _kernels(spec: _Kernel):
     """The jitted init / chunk / final functions for one compile key (shapes aside)."""
     surface = get_surface(spec.surface)
@@ -408,7 +408,7 @@ def data_arrays(name: str, data_seed: int) -> tuple[np.ndarray, np.ndarray, np.n
     return table, full, test.astype(np.float32)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _stats_fn(name: str):
     stats = get_surface(name).example_stats
     assert stats is not None
@@ -550,7 +550,7 @@ def simulate_final(
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _final_eval(name: str):
     full_loss, _, _ = loss_functions(get_surface(name))
     return jax.jit(jax.vmap(jax.vmap(jax.value_and_grad(full_loss), in_axes=(0, None)), in_axes=(0, None)))

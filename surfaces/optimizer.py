@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 import jax.numpy as jnp
 import numpy as np
 
-from surfaces.registry import Array
+from surfaces.registry import Array, Tensor
 from surfaces.schedule import SCHEDULES, learning_rate
 
 MOMENTUM_MODES = ("none", "heavy_ball", "nesterov", "adam")
@@ -43,24 +43,24 @@ SIGMA_MODES = ("none", "adagrad", "rmsprop", "adam")
 class Hyperparams(NamedTuple):
     """Every hyperparameter as an array (scalars for one configuration, [C] for several)."""
 
-    lr: Array
-    momentum_mode: Array  # int32 index into MOMENTUM_MODES
-    lam: Array
-    beta1: Array
-    sigma_mode: Array  # int32 index into SIGMA_MODES
-    alpha: Array
-    beta2: Array
-    eps: Array
-    schedule: Array  # int32 index into SCHEDULES
-    decay_rate: Array
-    decay_steps: Array
-    warmup_steps: Array
+    lr: Tensor
+    momentum_mode: Tensor  # int32 index into MOMENTUM_MODES
+    lam: Tensor
+    beta1: Tensor
+    sigma_mode: Tensor  # int32 index into SIGMA_MODES
+    alpha: Tensor
+    beta2: Tensor
+    eps: Tensor
+    schedule: Tensor  # int32 index into SCHEDULES
+    decay_rate: Tensor
+    decay_steps: Tensor
+    warmup_steps: Tensor
 
 
 class OptState(NamedTuple):
-    count: Array  # int32 scalar: updates done so far
-    trace: Array  # first-moment accumulator, like θ
-    nu: Array  # second-moment accumulator, like θ (its meaning depends on sigma)
+    t: Tensor  # int32 scalar: updates done so far (the lecture's t)
+    trace: Tensor  # first-moment accumulator, like θ
+    nu: Tensor  # second-moment accumulator, like θ (its meaning depends on sigma)
 
 
 # (name, lowest, highest, whether the lowest is allowed).  Bounds are what keeps the rule
@@ -112,10 +112,10 @@ class OptimizerConfig:
                 raise ValueError(f"optimizer.{name}: must be finite, {rel} {low} and <= {high}")
             object.__setattr__(self, name, v)
 
-    def hyperparams(self) -> dict[str, np.ndarray]:
+    def hyperparams(self) -> dict[str, Any]:
         """The host-side arrays of :class:`Hyperparams` (NumPy, so building them compiles nothing)."""
         values: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
-        out = {name: np.float32(values[name]) for name in _BOUNDS}
+        out: dict[str, Any] = {name: np.float32(values[name]) for name in _BOUNDS}
         out["momentum_mode"] = np.int32(MOMENTUM_MODES.index(self.momentum))
         out["sigma_mode"] = np.int32(SIGMA_MODES.index(self.sigma))
         out["schedule"] = np.int32(SCHEDULES.index(self.schedule))
@@ -163,7 +163,7 @@ def as_config(spec: OptimizerConfig | str | Mapping[str, Any]) -> OptimizerConfi
 
 def init(theta: Array) -> OptState:
     zeros = jnp.zeros_like(theta)
-    return OptState(count=jnp.zeros((), jnp.int32), trace=zeros, nu=zeros)
+    return OptState(t=jnp.zeros((), jnp.int32), trace=zeros, nu=zeros)
 
 
 def update(grad: Array, state: OptState, hp: Hyperparams) -> tuple[Array, OptState]:
@@ -172,7 +172,7 @@ def update(grad: Array, state: OptState, hp: Hyperparams) -> tuple[Array, OptSta
     All branches are computed and selected: in two dimensions that costs a few flops, and
     it keeps the step one fused kernel with no control flow whatever the toggles say.
     """
-    count, trace, nu = state
+    count, trace, nu = state.t, state.trace, state.nu
     k1 = (count + 1).astype(jnp.float32)  # 1-based step number, for bias corrections
     g2 = grad * grad
 
@@ -197,4 +197,4 @@ def update(grad: Array, state: OptState, hp: Hyperparams) -> tuple[Array, OptSta
     )
 
     eta = learning_rate(count, hp.lr, hp.schedule, hp.decay_rate, hp.decay_steps, hp.warmup_steps)
-    return -eta * (m / sigma), OptState(count=count + 1, trace=new_trace, nu=new_nu)
+    return -eta * (m / sigma), OptState(t=count + 1, trace=new_trace, nu=new_nu)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import jax
 import numpy as np
 
 Array = jax.Array
+# A value that is a NumPy array while a problem is assembled on the host and a jax.Array once
+# it is on the device: the same NamedTuples (hyperparameters, environments) carry both.
+Tensor = Any
 Params = Mapping[str, Array]
 ExampleLoss = Callable[[Array, Array, Params], Array]
 # (examples [N, k]) -> statistics [N, d] whose batch mean determines the batch loss.

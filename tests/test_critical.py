@@ -1,0 +1,97 @@
+"""Hessian analysis: verdicts, escape directions, the minimum ratio, the critical-point search
+and basin maps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import surfaces
+from surfaces import basins, critical
+
+
+@pytest.mark.parametrize(
+    ("gradient", "eigenvalues", "kind"),
+    [
+        ([0.0, 0.0], [1.0, 3.0], "minimum"),
+        ([0.0, 0.0], [-3.0, -1.0], "maximum"),
+        ([0.0, 0.0], [-2.0, 2.0], "saddle"),
+        ([0.0, 0.0], [0.0, 4.0], "degenerate"),
+        ([0.0, 0.0], [0.0, 0.0], "degenerate"),
+        ([0.0, 0.0], [-1e-7, 4.0], "degenerate"),
+        ([0.1, 0.0], [1.0, 3.0], "not_critical"),
+        ([np.nan, 0.0], [1.0, 3.0], "not_critical"),
+    ],
+)
+def test_verdict_table(gradient, eigenvalues, kind):
+    assert critical.verdict(np.array(gradient), np.array(eigenvalues)) == kind
+
+
+def test_analysis_at_the_saddle_gives_the_escape_direction():
+    a = critical.analyze("saddle", [0.0, 0.0])
+    assert a.kind == "saddle"
+    np.testing.assert_allclose(a.eigenvalues, [-2.0, 2.0], atol=1e-5)
+    np.testing.assert_allclose(np.abs(a.escape_direction), [0.0, 1.0], atol=1e-6)
+    h = a.hessian
+    for i in range(2):
+        np.testing.assert_allclose(h @ a.eigenvectors[:, i], a.eigenvalues[i] * a.eigenvectors[:, i], atol=1e-5)
+    assert critical.analyze("saddle", [0.0, np.sqrt(2.0)]).escape_direction is None
+
+
+def test_escaping_along_the_negative_eigenvector_then_descending_reaches_a_minimum():
+    a = critical.analyze("two_weight_net", [0.0, 0.0])
+    assert a.escape_direction is not None
+    stuck = surfaces.simulate("two_weight_net", surfaces.preset("sgd", lr=0.1), np.zeros((1, 2)), 200)
+    np.testing.assert_array_equal(stuck.positions[0, -1, 0], [0.0, 0.0])
+    nudged = 0.05 * a.escape_direction
+    r = surfaces.simulate("two_weight_net", surfaces.preset("sgd", lr=0.1), nudged[None], 200)
+    end = r.positions[0, -1, 0]
+    assert critical.analyze("two_weight_net", end).kind in ("minimum", "degenerate")
+    assert end[0] * end[1] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_analysis_rejects_bad_points():
+    for bad in ([0.0], [0.0, float("nan")], "x", [[0.0, 0.0]]):
+        with pytest.raises(ValueError, match=r"^point"):
+            critical.analyze("saddle", bad)
+
+
+def test_minimum_ratio_of_himmelblau_points():
+    points = [[3.0, 2.0], [-0.270845, -0.923039], [0.086678, 2.884255], [np.nan, 0.0]]
+    ratios = critical.minimum_ratio("himmelblau", points)
+    np.testing.assert_array_equal(ratios[:3], [1.0, 0.0, 0.5])
+    assert np.isnan(ratios[3])
+
+
+def test_search_finds_all_nine_critical_points_of_himmelblau():
+    found = critical.find_critical_points("himmelblau", grid=24)
+    kinds = sorted(f.kind for f in found)
+    assert kinds == ["maximum"] + ["minimum"] * 4 + ["saddle"] * 4
+    declared = surfaces.get_surface("himmelblau").critical_points
+    for c in declared:
+        nearest = min(found, key=lambda f: np.linalg.norm(f.point - np.array(c.point)))
+        assert np.linalg.norm(nearest.point - np.array(c.point)) < 1e-3
+        assert nearest.kind == c.kind
+
+
+def test_basin_map_of_himmelblau_covers_all_four_minima():
+    m = basins.basin_map("himmelblau", surfaces.preset("adam", lr=0.05), grid=40, steps=400)
+    assert len(m.minima) == 4
+    assert m.basin.shape == (1600,)
+    counts = np.bincount(m.basin[m.basin >= 0], minlength=4)
+    assert (counts > 100).all(), counts
+    reached = m.basin >= 0
+    assert np.nanmax(m.final_loss[reached]) < 1e-3
+    # The start nearest each minimum ends in that minimum.
+    for i, minimum in enumerate(m.minima):
+        nearest = np.argmin(np.linalg.norm(m.starts - minimum.point, axis=1))
+        assert m.basin[nearest] == i
+
+
+def test_classify_leaves_far_and_diverged_ends_unassigned():
+    s = surfaces.get_surface("himmelblau")
+    minima = [m for m in critical.known_critical_points(s) if m.kind == "minimum"]
+    ends = np.array([[3.0, 2.0], [0.0, 0.0], [np.nan, np.nan], [3.01, 2.02]], np.float32)
+    got = basins.classify(s, ends, minima)
+    assert got[0] == got[3] >= 0 and np.allclose(minima[got[0]].point, [3.0, 2.0], atol=1e-3)
+    assert got[1] == got[2] == -1
