@@ -125,18 +125,24 @@ class Env(NamedTuple):
     batches_per_epoch: Tensor  # int32
 
 
+Pair = tuple[Array, Array]
+
+
 class Carry(NamedTuple):
-    theta: Array  # [C, S, 2]
-    trace: Array
-    nu: Array
-    grad: Array  # full-batch gradient at theta
+    # Vectors are stored as (x, y) pairs of [C, S] arrays: every per-point operation then
+    # reads and writes whole contiguous rows, and XLA fuses a step into a few loops instead
+    # of one small kernel per slice, transpose and two-element reduction.
+    theta: Pair  # ([C, S], [C, S])
+    trace: Pair
+    nu: Pair
+    grad: Pair  # full-batch gradient at theta
     alive: Array  # [C, S] bool
     diverged_at: Array  # [C, S] int32, -1 while alive
     step: Array  # int32 scalar: updates done
 
 
 class Record(NamedTuple):
-    positions: Array  # [C, S, 2] (one step) — the scan stacks these time-major
+    positions: Array  # [C, S, 2] (one step); the chunk stacks these time-major
     loss: Array
     grad_norm: Array
     test_loss: Array | None  # None for surfaces without a test set
@@ -181,26 +187,48 @@ def loss_functions(surface: Surface):
     return full, batch, test
 
 
-def _norm2(v: Array) -> Array:
-    return jnp.sqrt(v[0] * v[0] + v[1] * v[1])
-
-
 @functools.cache
 def _kernels(spec: _Kernel):
     """The jitted init / chunk / final functions for one compile key (shapes aside)."""
     surface = get_surface(spec.surface)
     full_loss, batch_loss, test_loss = loss_functions(surface)
-    full_vg = jax.value_and_grad(full_loss)
     bound = np.float32(surface.bound)
     nan = np.float32(np.nan)
     slots = np.arange(spec.batch_pad, dtype=np.uint32)
 
-    def evaluate(theta: Array, env: Env):
-        loss, grad = full_vg(theta, env)
-        bad = (~jnp.isfinite(theta).all()) | (jnp.abs(theta) > bound).any() | (~jnp.isfinite(loss)) | (~jnp.isfinite(grad).all())
-        return loss, grad, bad
+    # The losses take θ as a 2-vector; the engine differentiates them along the two
+    # coordinates separately, in forward mode, so that everything is scalar arithmetic per
+    # coordinate and XLA never materialises a [C, S, 2] intermediate (see Carry).  Reverse
+    # mode would assemble the gradient vector and slice it apart again every step.
+    def by_coordinate(fn):
+        return lambda x, y, *rest: fn(jnp.stack([x, y]), *rest)
 
-    def point_step(theta, trace, nu, grad, alive, div_at, start_id, k, k_end, hp, env):
+    def value_and_partials(fn):
+        def vg(x: Array, y: Array, *rest):
+            f = lambda a, b: by_coordinate(fn)(a, b, *rest)  # noqa: E731
+            one, zero = jnp.ones_like(x), jnp.zeros_like(x)
+            value, gx = jax.jvp(f, (x, y), (one, zero))
+            _, gy = jax.jvp(f, (x, y), (zero, one))
+            return value, (gx, gy)
+
+        return vg
+
+    full_vg = value_and_partials(full_loss)
+    batch_vg = value_and_partials(batch_loss)
+
+    def batch_grad(x: Array, y: Array, *rest) -> Pair:
+        return batch_vg(x, y, *rest)[1]
+
+    test_xy = by_coordinate(test_loss)
+
+    def evaluate(theta: Pair, env: Env):
+        loss, grad = full_vg(*theta, env)
+        ok = jnp.isfinite(loss)
+        for i in range(2):
+            ok = ok & jnp.isfinite(theta[i]) & (jnp.abs(theta[i]) <= bound) & jnp.isfinite(grad[i])
+        return loss, grad, ~ok
+
+    def point_step(theta: Pair, trace: Pair, nu: Pair, grad: Pair, alive, div_at, start_id, k, k_end, hp, env):
         if spec.full_batch:
             g = grad
         else:
@@ -208,25 +236,30 @@ def _kernels(spec: _Kernel):
             first = ((k % env.batches_per_epoch) * env.batch).astype(jnp.uint32)
             idx = shuffled_index(env.seed, start_id, epoch, first + slots, spec.log2_n)
             weights = jnp.where(slots < env.batch.astype(jnp.uint32), 1.0 / env.batch.astype(jnp.float32), 0.0)
-            g = jax.grad(batch_loss)(theta, env.table[idx], weights, env)
-        updates, state = optimizer.update(g, OptState(k, trace, nu), hp)
-        theta1 = theta + updates
+            g = batch_grad(*theta, env.table[idx], weights, env)
+        # The rule is element-wise: one update per coordinate.
+        steps = [optimizer.update(g[i], OptState(k, trace[i], nu[i]), hp) for i in range(2)]
+        theta1 = (theta[0] + steps[0][0], theta[1] + steps[1][0])
         loss1, grad1, bad = evaluate(theta1, env)
         active = k < k_end
         newly = alive & bad & active
         alive1 = alive & ~newly
         keep = alive1 & active
+
+        def kept(new: Pair, old: Pair) -> Pair:
+            return jnp.where(keep, new[0], old[0]), jnp.where(keep, new[1], old[1])
+
         record = Record(
-            positions=jnp.where(alive1, theta1, nan),
+            positions=jnp.stack([jnp.where(alive1, theta1[0], nan), jnp.where(alive1, theta1[1], nan)]),
             loss=jnp.where(alive1, loss1, nan),
-            grad_norm=jnp.where(alive1, _norm2(grad1), nan),
-            test_loss=jnp.where(alive1, test_loss(theta1, env), nan) if spec.has_test else None,
+            grad_norm=jnp.where(alive1, jnp.sqrt(grad1[0] * grad1[0] + grad1[1] * grad1[1]), nan),
+            test_loss=jnp.where(alive1, test_xy(*theta1, env), nan) if spec.has_test else None,
         )
         new = (
-            jnp.where(keep, theta1, theta),
-            jnp.where(keep, state.trace, trace),
-            jnp.where(keep, state.nu, nu),
-            jnp.where(keep, grad1, grad),
+            kept(theta1, theta),
+            kept((steps[0][1].trace, steps[1][1].trace), trace),
+            kept((steps[0][1].nu, steps[1][1].nu), nu),
+            kept(grad1, grad),
             alive1,
             jnp.where(newly, k + 1, div_at),
         )
@@ -243,11 +276,12 @@ def _kernels(spec: _Kernel):
         return Carry(theta, trace, nu, grad, alive, div_at, carry.step + 1), record
 
     def point_init(theta, env):
-        loss, grad, bad = evaluate(theta, env)
+        pair = (theta[0], theta[1])
+        loss, grad, bad = evaluate(pair, env)
         record = Record(
             positions=jnp.where(bad, nan, theta),
             loss=jnp.where(bad, nan, loss),
-            grad_norm=jnp.where(bad, nan, _norm2(grad)),
+            grad_norm=jnp.where(bad, nan, jnp.sqrt(grad[0] * grad[0] + grad[1] * grad[1])),
             test_loss=jnp.where(bad, nan, test_loss(theta, env)) if spec.has_test else None,
         )
         return grad, ~bad, jnp.where(bad, 0, -1).astype(jnp.int32), record
@@ -262,8 +296,14 @@ def _kernels(spec: _Kernel):
         def tile(x):
             return jnp.broadcast_to(x, (c, *x.shape))
 
-        zeros = jnp.zeros((c, *starts.shape), jnp.float32)
-        carry = Carry(tile(starts), zeros, zeros, tile(grad), tile(alive), tile(div_at), jnp.zeros((), jnp.int32))
+        def tile_vector(x):  # [S, 2] -> ([C, S], [C, S])
+            return tile(x[:, 0]), tile(x[:, 1])
+
+        grad = tile(grad[0]), tile(grad[1])
+
+        zero = jnp.zeros((c, starts.shape[0]), jnp.float32)
+        zeros = (zero, zero)
+        carry = Carry(tile_vector(starts), zeros, zeros, grad, tile(alive), tile(div_at), jnp.zeros((), jnp.int32))
         return carry, jax.tree.map(tile, record)
 
     # The chunk writes its records into buffers it is handed back every time (donated):
@@ -535,10 +575,10 @@ def simulate_final(
     carry, _ = init(prep.starts_pad, prep.hp.lr, prep.env)
     carry = final(carry, prep.start_ids, jax.device_put(np.int32(prep.steps)), prep.hp, prep.env)
     full_vg = _final_eval(prep.surface.name)
-    loss, grad = full_vg(carry.theta, prep.env)
+    loss, grad = full_vg(np.stack([np.asarray(v) for v in carry.theta], axis=-1), prep.env)
     s = prep.starts.shape[0]
     alive = np.asarray(carry.alive)[:, :s]
-    theta = np.asarray(carry.theta)[:, :s]
+    theta = np.stack([np.asarray(v) for v in carry.theta], axis=-1)[:, :s]
     loss_h = np.asarray(loss)[:, :s]
     gn = np.linalg.norm(np.asarray(grad)[:, :s], axis=-1)
     return FinalResult(
