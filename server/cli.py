@@ -29,18 +29,54 @@ def demo(steps: int) -> None:
         print(f"{name:<10} {median} {best} {int((result.diverged_at[c] >= 0).sum()):>9}")
 
 
+def serve(host: str, port: int, workers: int, open_browser: bool) -> None:
+    import threading
+    import webbrowser
+
+    import uvicorn
+
+    from server.settings import Settings
+
+    settings = Settings()
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+    print(f"errorscape: serving on {url} (Ctrl+C stops)", flush=True)
+    if open_browser:
+        threading.Timer(1.5, lambda: webbrowser.open(url)).start()
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        ws_max_size=settings.max_body_bytes,
+        log_level="info",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="errorscape", description="An interactive error-surface lab.")
     sub = parser.add_subparsers(dest="command")
+    serve_parser = sub.add_parser("serve", help="start the web server")
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=8000)
+    serve_parser.add_argument("--workers", type=int, default=1, help="processes; they share the compile cache")
+    serve_parser.add_argument("--open", action="store_true", help="open the app in a browser")
     demo_parser = sub.add_parser("demo", help="run the optimizer presets on a surface and print a table")
     demo_parser.add_argument("--steps", type=int, default=300)
     args = parser.parse_args(argv)
-    if args.command in (None, "demo"):
-        steps = getattr(args, "steps", 300)
-        if not 1 <= steps <= 100_000:
-            parser.error("--steps must be between 1 and 100000")
-        demo(steps)
+    if args.command == "serve":
+        if not 1 <= args.port <= 65535:
+            parser.error("--port must be between 1 and 65535")
+        if not 1 <= args.workers <= 64:
+            parser.error("--workers must be between 1 and 64")
+        serve(args.host, args.port, args.workers, args.open)
         return 0
+    if args.command == "demo":
+        if not 1 <= args.steps <= 100_000:
+            parser.error("--steps must be between 1 and 100000")
+        demo(args.steps)
+        return 0
+    parser.print_help()
     return 2
 
 

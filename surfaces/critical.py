@@ -26,7 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from surfaces.engine import Env, loss_functions, make_env, resolve_params
+from surfaces.engine import Env, bucket, loss_functions, make_env, resolve_params
 from surfaces.registry import DATA_SEED, Array, Surface, get_surface
 
 GRAD_TOL = 1e-3
@@ -92,8 +92,22 @@ def _orient(v: np.ndarray) -> np.ndarray:
     return v * (1.0 if v[np.argmax(np.abs(v))] >= 0 else -1.0)
 
 
+def _padded(points: np.ndarray) -> np.ndarray:
+    """Points padded to a power-of-two count, so any number of points compiles few shapes."""
+    out = np.zeros((bucket(points.shape[0]), 2), np.float32)
+    out[: points.shape[0]] = points
+    return out
+
+
+def _derivatives_at(surface: Surface, points: np.ndarray, params: Mapping[str, Any] | None, data_seed: int):
+    """(loss, gradient, Hessian) at each point, on the host."""
+    n = points.shape[0]
+    loss, grad, hess = jax.device_get(_derivatives(surface.name)(_padded(points), _env(surface, params, data_seed)))
+    return loss[:n], grad[:n], hess[:n]
+
+
 def _analyses(surface: Surface, points: np.ndarray, params: Mapping[str, Any] | None, data_seed: int) -> list[Analysis]:
-    loss, grad, hess = jax.device_get(_derivatives(surface.name)(points, _env(surface, params, data_seed)))
+    loss, grad, hess = _derivatives_at(surface, points, params, data_seed)
     out = []
     for p, value, g, h in zip(points, loss, grad, hess, strict=True):
         h = 0.5 * (h + h.T)  # symmetric by theory; float32 round-off can differ in the last bit
@@ -136,7 +150,7 @@ def minimum_ratio(
     finite = np.isfinite(pts).all(axis=1)
     ratios = np.full(pts.shape[0], np.nan, np.float32)
     if finite.any():
-        _, _, hess = jax.device_get(_derivatives(s.name)(pts[finite], _env(s, surface_params, data_seed)))
+        _, _, hess = _derivatives_at(s, pts[finite], surface_params, data_seed)
         w = np.linalg.eigvalsh(0.5 * (hess + np.swapaxes(hess, 1, 2)).astype(np.float64))
         tol = EIG_TOL * np.maximum(1.0, np.abs(w).max(axis=1, keepdims=True))
         ratios[finite] = (w > tol).mean(axis=1)
@@ -179,7 +193,8 @@ def _refine(surface: Surface, points: np.ndarray, params, data_seed: int, iterat
     (x0, x1), (y0, y1) = surface.domain
     max_step = np.float32(0.1 * max(x1 - x0, y1 - y0))
     env = _env(surface, params, data_seed)
-    return np.asarray(_newton(surface.name, iterations)(points.astype(np.float32), env, max_step))
+    n = points.shape[0]
+    return np.asarray(_newton(surface.name, iterations)(_padded(points), env, max_step))[:n]
 
 
 def find_critical_points(

@@ -110,6 +110,11 @@ def bucket(n: int) -> int:
     return max(MIN_BUCKET, 1 << (int(n) - 1).bit_length())
 
 
+def config_bucket(n: int) -> int:
+    """Configurations are padded to 1, 2, 4 or 8."""
+    return 1 << (int(n) - 1).bit_length()
+
+
 # --- device-side problem -------------------------------------------------------------------
 
 
@@ -150,11 +155,41 @@ class Record(NamedTuple):
 
 @dataclass(frozen=True)
 class _Kernel:
+    """A compile key: everything that fixes the shapes and the traced program."""
+
     surface: str
     full_batch: bool
     batch_pad: int
     log2_n: int
     has_test: bool
+    starts_pad: int
+    configs_pad: int
+
+
+# Compiled kernels kept at once.  Every key is one set of shapes, so this bounds the
+# executables held in memory under any mix of requests; past it everything compiled is
+# dropped (jax.clear_caches) and the shapes in use compile again.
+KERNEL_CACHE_SIZE = 64
+_KERNEL_CACHE: dict[_Kernel, Any] = {}
+
+
+def _kernels(spec: _Kernel):
+    cached = _KERNEL_CACHE.get(spec)
+    if cached is None:
+        if len(_KERNEL_CACHE) >= KERNEL_CACHE_SIZE:
+            clear_compiled()
+        cached = _KERNEL_CACHE[spec] = _build_kernels(spec)
+    return cached
+
+
+def clear_compiled() -> None:
+    """Forget every compiled kernel (they compile again on next use)."""
+    _KERNEL_CACHE.clear()
+    jax.clear_caches()
+
+
+def compiled_kernel_count() -> int:
+    return len(_KERNEL_CACHE)
 
 
 def loss_functions(surface: Surface):
@@ -187,9 +222,8 @@ def loss_functions(surface: Surface):
     return full, batch, test
 
 
-@functools.cache
-def _kernels(spec: _Kernel):
-    """The jitted init / chunk / final functions for one compile key (shapes aside)."""
+def _build_kernels(spec: _Kernel):
+    """The jitted init / chunk / final functions for one compile key."""
     surface = get_surface(spec.surface)
     full_loss, batch_loss, test_loss = loss_functions(surface)
     bound = np.float32(surface.bound)
@@ -389,7 +423,9 @@ def _prepare(surface_name, optimizers, starts, steps, batch_size, seed, surface_
         raise ValueError(f"surface {surface.name!r}: its data set size {n} is not a power of two")
 
     env = make_env(surface, params, data_seed, seed=seed, batch=batch)
+    # Configurations are padded to a power of two (repeating the first) like starts.
     hp_host = [c.hyperparams() for c in configs]
+    hp_host += hp_host[:1] * (config_bucket(len(configs)) - len(configs))
     hp = Hyperparams(**{f: np.stack([h[f] for h in hp_host]) for f in Hyperparams._fields})
 
     s = start_arr.shape[0]
@@ -401,6 +437,8 @@ def _prepare(surface_name, optimizers, starts, steps, batch_size, seed, surface_
         batch_pad=1 if full_batch else 1 << (batch - 1).bit_length(),
         log2_n=log2_n,
         has_test=data.test is not None,
+        starts_pad=s_pad,
+        configs_pad=len(hp_host),
     )
     return _Prepared(
         surface=surface,
@@ -458,24 +496,24 @@ def _stats_fn(name: str):
 def _stream(prep: _Prepared) -> Iterator[Chunk]:
     """Chunks whose arrays are views of device buffers, valid until the next chunk is asked for."""
     init, chunk, _ = prep.kernels
-    s = prep.starts.shape[0]
+    c, s = len(prep.configs), prep.starts.shape[0]
     carry, record = init(prep.starts_pad, prep.hp.lr, prep.env)
-    yield _to_chunk(0, 1, jax.tree.map(lambda x: x[None], record), carry.diverged_at, s)
+    yield _to_chunk(0, 1, jax.tree.map(lambda x: np.asarray(x)[None], record), carry.diverged_at, c, s)
     buffers = jax.device_put(jax.tree.map(lambda r: np.empty((CHUNK_STEPS, *r.shape), r.dtype), record))
     k_end = jax.device_put(np.int32(prep.steps))
     t = 1
     while t <= prep.steps:
         carry, buffers = chunk(carry, buffers, prep.start_ids, k_end, prep.hp, prep.env)
         t1 = min(t + CHUNK_STEPS, prep.steps + 1)
-        yield _to_chunk(t, t1, buffers, carry.diverged_at, s)
+        yield _to_chunk(t, t1, buffers, carry.diverged_at, c, s)
         t = t1
 
 
-def _to_chunk(t0: int, t1: int, records: Record, diverged_at: Array, s: int) -> Chunk:
+def _to_chunk(t0: int, t1: int, records: Record, diverged_at: Array, c: int, s: int) -> Chunk:
     n = t1 - t0
 
     def view(x: Array) -> np.ndarray:
-        return np.asarray(x)[:n, :, :s]
+        return np.asarray(x)[:n, :c, :s]
 
     return Chunk(
         t0=t0,
@@ -484,7 +522,7 @@ def _to_chunk(t0: int, t1: int, records: Record, diverged_at: Array, s: int) -> 
         loss=view(records.loss),
         grad_norm=view(records.grad_norm),
         test_loss=None if records.test_loss is None else view(records.test_loss),
-        diverged_at=np.array(np.asarray(diverged_at)[:, :s]),
+        diverged_at=np.array(np.asarray(diverged_at)[:c, :s]),
     )
 
 
@@ -576,16 +614,16 @@ def simulate_final(
     carry = final(carry, prep.start_ids, jax.device_put(np.int32(prep.steps)), prep.hp, prep.env)
     full_vg = _final_eval(prep.surface.name)
     loss, grad = full_vg(np.stack([np.asarray(v) for v in carry.theta], axis=-1), prep.env)
-    s = prep.starts.shape[0]
-    alive = np.asarray(carry.alive)[:, :s]
-    theta = np.stack([np.asarray(v) for v in carry.theta], axis=-1)[:, :s]
-    loss_h = np.asarray(loss)[:, :s]
-    gn = np.linalg.norm(np.asarray(grad)[:, :s], axis=-1)
+    c, s = len(prep.configs), prep.starts.shape[0]
+    alive = np.asarray(carry.alive)[:c, :s]
+    theta = np.stack([np.asarray(v) for v in carry.theta], axis=-1)[:c, :s]
+    loss_h = np.asarray(loss)[:c, :s]
+    gn = np.linalg.norm(np.asarray(grad)[:c, :s], axis=-1)
     return FinalResult(
         positions=np.where(alive[..., None], theta, np.nan).astype(np.float32),
         loss=np.where(alive, loss_h, np.nan).astype(np.float32),
         grad_norm=np.where(alive, gn, np.nan).astype(np.float32),
-        diverged_at=np.asarray(carry.diverged_at)[:, :s].astype(np.int32),
+        diverged_at=np.asarray(carry.diverged_at)[:c, :s].astype(np.int32),
         starts=prep.starts,
     )
 

@@ -1,0 +1,142 @@
+"""The FastAPI application: routes, limits, security headers, start-up compilation."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import jax
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import surfaces
+from server import errors
+from server.compute import ComputeGate
+from server.requests import TooLarge
+from server.routes import analyze, basin, health, run, stream
+from server.routes import surfaces as surfaces_route
+from server.settings import Settings
+
+log = logging.getLogger("errorscape")
+
+# Only the app's own origin: no CDN, no inline script.  Plotly sets inline styles.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class Guard:
+    """Pure ASGI middleware: refuses bodies over the limit with 413 (whether or not they declare
+    a length) and adds the security headers to every HTTP response."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+            await send(message)
+
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
+            await self._too_large(send_with_headers)
+            return
+        body: list[Message] = []
+        total = 0
+        while True:
+            message = await receive()
+            body.append(message)
+            if message["type"] != "http.request":
+                break
+            total += len(message.get("body", b""))
+            if total > self.max_body_bytes:
+                await self._too_large(send_with_headers)
+                return
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return body.pop(0) if body else await receive()
+
+        await self.app(scope, replay, send_with_headers)
+
+    async def _too_large(self, send: Send) -> None:
+        payload = json.dumps({"detail": f"request body too large: at most {self.max_body_bytes} bytes"}).encode()
+        await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": payload})
+
+
+def _enable_compile_cache(settings: Settings) -> None:
+    if settings.compile_cache_dir is None:
+        return
+    try:
+        settings.compile_cache_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        log.warning("compile cache disabled: %s", err)
+        return
+    jax.config.update("jax_compilation_cache_dir", str(settings.compile_cache_dir))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
+def warm_up() -> None:
+    """Compile the shapes a first visit uses (each surface's default starts, one and four
+    configurations, 1,000 random starts, a 100 × 100 grid), logging progress."""
+    from surfaces.grid import loss_grid
+
+    names = surfaces.surface_names()
+    started = time.perf_counter()
+    for i, name in enumerate(names, 1):
+        surfaces.simulate(name, ["sgd"], steps=1)
+        surfaces.simulate(name, ["sgd", "momentum", "rmsprop", "adam"], steps=1)
+        surfaces.simulate(name, ["adam"], starts={"random": 1000}, steps=1)
+        loss_grid(name, 100)
+        log.info("warm-up %d/%d: %s compiled (%.1f s)", i, len(names), name, time.perf_counter() - started)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # A fresh gate per start-up: an app may be started and stopped more than once (tests).
+        app.state.gate = ComputeGate(settings.concurrency, settings.queue)
+        _enable_compile_cache(settings)
+        if settings.warmup:
+            await app.state.gate.run(warm_up)
+        yield
+        app.state.gate.shutdown()
+
+    # No /docs or /redoc: their pages load scripts from a CDN, which the policy above forbids.
+    app = FastAPI(title="errorscape", version="0.1.0", docs_url=None, redoc_url=None, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.gate = ComputeGate(settings.concurrency, settings.queue)
+    app.state.compilations_at_start = surfaces.compilation_count()
+    errors.install(app)
+
+    @app.exception_handler(TooLarge)
+    async def on_too_large(request: Any, exc: TooLarge) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=413)
+
+    for module in (health, surfaces_route, run, analyze, basin, stream):
+        app.include_router(module.router)
+    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)
+    return app

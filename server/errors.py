@@ -1,0 +1,77 @@
+"""Error answers: every failure is a 4xx (or 503 when busy) with a ``detail`` that names the
+field and never echoes the rejected value back."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from server.compute import Busy
+
+log = logging.getLogger("errorscape")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,63}$")
+
+
+def _safe_loc(loc: Iterable[Any]) -> list[str | int]:
+    """A location path without user text: identifiers and indices only (an unknown key that
+    is not a plain identifier is shown as '<key>')."""
+    out: list[str | int] = []
+    for part in loc:
+        if isinstance(part, int) and not isinstance(part, bool):
+            out.append(part)
+        elif isinstance(part, str) and _NAME.match(part):
+            out.append(part)
+        else:
+            out.append("<key>")
+    return out
+
+
+def validation_detail(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    return [
+        {"loc": _safe_loc(e.get("loc", ())), "msg": str(e.get("msg", "invalid")), "type": str(e.get("type", "invalid"))} for e in errors
+    ]
+
+
+def field_error(field: str, msg: str, status: int = 422) -> JSONResponse:
+    return JSONResponse({"detail": [{"loc": _safe_loc(["body", *field.split(".")]), "msg": msg, "type": "value_error"}]}, status)
+
+
+def engine_error(err: ValueError, status: int = 422) -> JSONResponse:
+    """The engine's ValueError messages start with the field they are about."""
+    text = str(err)
+    field, _, msg = text.partition(": ")
+    if not msg or not re.match(r"^[\w.\[\]]+$", field):
+        return JSONResponse({"detail": [{"loc": ["body"], "msg": text, "type": "value_error"}]}, status)
+    path = [p for p in re.split(r"[.\[\]]+", field) if p]
+    return JSONResponse(
+        {"detail": [{"loc": _safe_loc(["body", *[int(p) if p.isdigit() else p for p in path]]), "msg": msg, "type": "value_error"}]}, status
+    )
+
+
+def busy_response() -> JSONResponse:
+    return JSONResponse({"detail": "the server is busy; retry shortly"}, status_code=503, headers={"Retry-After": str(Busy.retry_after_s)})
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": validation_detail(exc.errors())}, status_code=422)
+
+    @app.exception_handler(Busy)
+    async def on_busy(request: Request, exc: Busy) -> JSONResponse:
+        return busy_response()
+
+    @app.exception_handler(ValueError)
+    async def on_value_error(request: Request, exc: ValueError) -> JSONResponse:
+        return engine_error(exc)
+
+    @app.exception_handler(Exception)
+    async def on_anything(request: Request, exc: Exception) -> JSONResponse:  # a bug, but never a leak
+        log.exception("unhandled error on %s", request.url.path)
+        return JSONResponse({"detail": "internal error"}, status_code=500)

@@ -1,0 +1,179 @@
+"""Request and response models.  Numbers are numbers (a JSON true or "1" is refused), finite
+(NaN and ±Infinity are refused) and bounded; unknown fields are refused."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+import surfaces
+from surfaces.optimizer import MOMENTUM_MODES, PRESETS, SIGMA_MODES
+from surfaces.schedule import SCHEDULES
+
+STRICT = ConfigDict(allow_inf_nan=False, extra="forbid")
+
+
+def _number_only(value: Any) -> Any:
+    # pydantic's lax mode would read true as 1 and "0.5" as 0.5: a toggle or a string sent
+    # where a number belongs is a client bug, refused rather than guessed.
+    if isinstance(value, (bool, str, bytes)):
+        raise ValueError("expected a number")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_number_only)]
+Integer = Annotated[int, BeforeValidator(_number_only)]
+
+SurfaceName = enum.Enum("SurfaceName", {n: n for n in surfaces.surface_names()}, type=str)  # type: ignore[misc]
+PresetName = enum.Enum("PresetName", {n: n for n in PRESETS}, type=str)  # type: ignore[misc]
+MomentumMode = enum.Enum("MomentumMode", {n: n for n in MOMENTUM_MODES}, type=str)  # type: ignore[misc]
+SigmaMode = enum.Enum("SigmaMode", {n: n for n in SIGMA_MODES}, type=str)  # type: ignore[misc]
+ScheduleName = enum.Enum("ScheduleName", {n: n for n in SCHEDULES}, type=str)  # type: ignore[misc]
+
+Finite = Annotated[Number, Field(allow_inf_nan=False)]
+Coordinate = Annotated[Number, Field(ge=-1e6, le=1e6)]
+SurfaceParams = dict[Annotated[str, Field(max_length=64)], Annotated[Number, Field(ge=-1e9, le=1e9)]]
+
+
+class OptimizerSpec(BaseModel):
+    """One configuration: a preset, any of whose parts may be overridden, or parts alone."""
+
+    model_config = STRICT
+
+    preset: PresetName | None = None
+    lr: Annotated[Number, Field(gt=0, le=100)] | None = None
+    momentum: MomentumMode | None = None
+    lam: Annotated[Number, Field(ge=0, le=0.999)] | None = None
+    beta1: Annotated[Number, Field(ge=0, le=0.9999)] | None = None
+    sigma: SigmaMode | None = None
+    alpha: Annotated[Number, Field(ge=0, le=0.9999)] | None = None
+    beta2: Annotated[Number, Field(ge=0, le=0.99999)] | None = None
+    eps: Annotated[Number, Field(ge=0, le=1)] | None = None
+    schedule: ScheduleName | None = None
+    decay_rate: Annotated[Number, Field(gt=0, le=1)] | None = None
+    decay_steps: Annotated[Number, Field(ge=1, le=1e7)] | None = None
+    warmup_steps: Annotated[Number, Field(ge=0, le=1e7)] | None = None
+
+    def as_engine_spec(self) -> dict[str, Any]:
+        values = {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in self.model_dump(exclude_none=True).items()}
+        return values if "preset" in values else {"preset": "sgd", **values}
+
+
+class GridStarts(BaseModel):
+    model_config = STRICT
+    grid: Annotated[Integer, Field(ge=1, le=1024)]
+
+
+class RandomStarts(BaseModel):
+    model_config = STRICT
+    random: Annotated[Integer, Field(ge=1, le=1 << 20)]
+
+
+class RunRequest(BaseModel):
+    """The fields of ``surfaces.simulate``."""
+
+    model_config = STRICT
+
+    surface: SurfaceName
+    surface_params: SurfaceParams = Field(default_factory=dict)
+    optimizers: Annotated[list[OptimizerSpec], Field(min_length=1, max_length=8)]
+    starts: list[tuple[Coordinate, Coordinate]] | GridStarts | RandomStarts | None = None
+    steps: Annotated[Integer, Field(ge=1, le=100_000)] = 100
+    batch_size: Annotated[Integer, Field(ge=1, le=1 << 20)] | None = None
+    seed: Annotated[Integer, Field(ge=0, le=2**32 - 1)] = 0
+
+
+class RunResponse(BaseModel):
+    positions: list[list[list[list[float | None]]]]  # [C][T+1][S][2]
+    loss: list[list[list[float | None]]]  # [C][T+1][S]
+    grad_norm: list[list[list[float | None]]]
+    test_loss: list[list[list[float | None]]] | None
+    diverged_at: list[list[int]]  # [C][S], −1 for never
+
+
+class AnalyzeRequest(BaseModel):
+    model_config = STRICT
+    surface: SurfaceName
+    surface_params: SurfaceParams = Field(default_factory=dict)
+    point: tuple[Coordinate, Coordinate]
+
+
+class AnalyzeResponse(BaseModel):
+    loss: float | None
+    gradient: list[float | None]
+    hessian: list[list[float | None]]
+    eigenvalues: list[float | None]
+    eigenvectors: list[list[float | None]]  # columns are eigenvectors, as in numpy.linalg.eigh
+    kind: Literal["minimum", "maximum", "saddle", "not_critical", "degenerate"]
+    escape_direction: list[float | None] | None
+
+
+class BasinRequest(BaseModel):
+    model_config = STRICT
+    surface: SurfaceName
+    surface_params: SurfaceParams = Field(default_factory=dict)
+    optimizer: OptimizerSpec
+    grid: Annotated[Integer, Field(ge=2, le=2048)] = 128
+    steps: Annotated[Integer, Field(ge=1, le=100_000)] = 300
+    batch_size: Annotated[Integer, Field(ge=1, le=1 << 20)] | None = None
+    seed: Annotated[Integer, Field(ge=0, le=2**32 - 1)] = 0
+
+
+class MinimumOut(BaseModel):
+    point: list[float]
+    loss: float | None
+
+
+class BasinResponse(BaseModel):
+    grid: int
+    x: list[float]
+    y: list[float]
+    basin: list[int]  # row by row (y outer, x inner): index into minima, −1 for none
+    final_loss: list[float | None]
+    minima: list[MinimumOut]
+
+
+class ParamOut(BaseModel):
+    name: str
+    min: float
+    max: float
+    default: float
+    description: str
+
+
+class CriticalPointOut(BaseModel):
+    point: list[float]
+    kind: str
+
+
+class SurfaceOut(BaseModel):
+    name: str
+    title: dict[str, str]
+    description: dict[str, str]
+    lecture: str
+    params: list[ParamOut]
+    domain: list[list[float]]
+    critical_points: list[CriticalPointOut]
+    default_starts: list[list[float]]
+    has_test_set: bool
+
+
+class GridResponse(BaseModel):
+    x: list[float]
+    y: list[float]
+    z: list[list[float | None]]  # z[i][j] at (x[j], y[i]); null where not finite
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok"]
+    backend: str
+    devices: list[str]
+    compilations: int
+    version: str
+    in_flight: int  # computations running or waiting now
+
+
+class ErrorResponse(BaseModel):
+    detail: Any

@@ -1,0 +1,177 @@
+"""WebSocket ``/ws/run``: a run streamed as binary frames, chunk by chunk.
+
+Client → server (JSON text): ``{"type": "run", ...the fields of POST /api/run}`` starts a run
+and supersedes the one in flight (which stops after its current chunk);
+``{"type": "cancel"}`` stops it.  Server → client: ``start`` (JSON: run id, shapes, chunk
+size, frame layout), binary frames (see ``server.serialize``), then ``done`` (JSON) — or
+``cancelled`` / ``error``.  A bad message gets ``{"type": "error", "detail": ...}`` and the
+connection stays usable; closing the connection cancels the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from fastapi import APIRouter, WebSocket
+from pydantic import ValidationError
+
+import surfaces
+from server.compute import Busy
+from server.errors import validation_detail
+from server.models import RunRequest
+from server.requests import TooLarge, run_arguments
+from server.serialize import FRAME_LAYOUT, pack_frame
+from surfaces.engine import CHUNK_STEPS, Chunk
+
+router = APIRouter(tags=["stream"])
+log = logging.getLogger("errorscape")
+
+
+class RunMessage(RunRequest):
+    type: Literal["run"]
+
+
+class StreamSession:
+    def __init__(self, ws: WebSocket) -> None:
+        self.ws = ws
+        self.state = ws.app.state
+        self.run_id = 0
+        self.task: asyncio.Task[None] | None = None
+        self.cancel = asyncio.Event()
+        self.send_lock = asyncio.Lock()
+        self.open = True
+
+    async def send_json(self, message: dict[str, Any]) -> None:
+        if self.open:
+            async with self.send_lock:
+                await self.ws.send_text(json.dumps(message, allow_nan=False))
+
+    async def send_bytes(self, data: bytes) -> None:
+        if self.open:
+            async with self.send_lock:
+                await self.ws.send_bytes(data)
+
+    async def error(self, detail: Any, **extra: Any) -> None:
+        await self.send_json({"type": "error", "detail": detail, **extra})
+
+    async def serve(self) -> None:
+        try:
+            while True:
+                message = await self.ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                text = message.get("text")
+                if text is None:
+                    await self.error("binary messages are not accepted: send JSON text")
+                    continue
+                await self.handle(text)
+        finally:
+            self.open = False
+            await self.stop()
+
+    async def handle(self, text: str) -> None:
+        if len(text) > self.state.settings.max_body_bytes:
+            await self.error(f"message too large: at most {self.state.settings.max_body_bytes} bytes")
+            return
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            await self.error("malformed JSON")
+            return
+        kind = data.get("type") if isinstance(data, dict) else None
+        if kind == "cancel":
+            if self.task is not None and not self.task.done():
+                await self.stop()
+                await self.send_json({"type": "cancelled", "run": self.run_id})
+            return
+        if kind != "run":
+            await self.error('expected a JSON object with "type": "run" or "cancel"')
+            return
+        try:
+            req = RunMessage.model_validate_json(text)
+            settings = self.state.settings
+            kwargs = run_arguments(req, settings, settings.max_point_steps, "")
+        except ValidationError as err:
+            await self.error(validation_detail(err.errors()))
+            return
+        except TooLarge as err:
+            await self.error(err.detail)
+            return
+        except ValueError as err:
+            await self.error(str(err))
+            return
+        await self.stop()
+        self.run_id += 1
+        self.cancel = asyncio.Event()
+        self.task = asyncio.create_task(self.stream(self.run_id, kwargs, self.cancel))
+
+    async def stop(self) -> None:
+        """Stop the run in flight after its current chunk, and wait until it has."""
+        self.cancel.set()
+        if self.task is not None:
+            with contextlib.suppress(Exception):
+                await self.task
+            self.task = None
+
+    async def stream(self, run_id: int, kwargs: dict[str, Any], cancel: asyncio.Event) -> None:
+        gate = self.state.gate
+        compiled_before = surfaces.compilation_count()
+        compute_s = 0.0
+        try:
+            chunks: Iterator[Chunk] = await gate.run(lambda: surfaces.simulate_chunks(**kwargs))
+            last: Chunk | None = None
+            while not cancel.is_set():
+                started = time.perf_counter()
+                chunk = await gate.run(lambda: next(chunks, None))
+                compute_s += time.perf_counter() - started
+                if chunk is None:
+                    break
+                if last is None:
+                    _, c, s, _ = chunk.positions.shape
+                    await self.send_json(
+                        {
+                            "type": "start",
+                            "run": run_id,
+                            "configs": c,
+                            "starts": s,
+                            "steps": kwargs["steps"],
+                            "chunk_steps": CHUNK_STEPS,
+                            "has_test_set": chunk.test_loss is not None,
+                            "layout": FRAME_LAYOUT,
+                        }
+                    )
+                await self.send_bytes(pack_frame(run_id, chunk))
+                last = chunk
+            if cancel.is_set() or last is None:
+                return
+            await self.send_json(
+                {
+                    "type": "done",
+                    "run": run_id,
+                    "diverged": int((last.diverged_at >= 0).sum()),
+                    "diverged_at": last.diverged_at.tolist(),
+                    "compute_ms": round(compute_s * 1000.0, 3),
+                    "compiled": surfaces.compilation_count() > compiled_before,
+                }
+            )
+        except Busy:
+            await self.error("the server is busy; retry shortly", run=run_id, retry_after=Busy.retry_after_s)
+        except ValueError as err:
+            await self.error(str(err), run=run_id)
+        except Exception:  # a closed socket mid-send, or a bug: never take the server down
+            if self.open:
+                log.exception("stream run %s failed", run_id)
+                with contextlib.suppress(Exception):
+                    await self.error("internal error", run=run_id)
+
+
+@router.websocket("/ws/run")
+async def ws_run(ws: WebSocket) -> None:
+    await ws.accept()
+    await StreamSession(ws).serve()

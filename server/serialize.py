@@ -1,0 +1,56 @@
+"""NumPy results to what goes on the wire: JSON with null for non-finite numbers (JSON has
+no NaN), and the binary frames of the WebSocket stream."""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+import numpy as np
+
+from surfaces.engine import Chunk
+
+
+def finite_list(values: Any) -> Any:
+    """Nested lists of floats, with None wherever a value is NaN or ±Infinity."""
+    a = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(a)
+    if finite.all():
+        return a.tolist()
+    out = a.astype(object)
+    out[~finite] = None
+    return out.tolist()
+
+
+def finite_float(value: Any) -> float | None:
+    v = float(value)
+    return v if np.isfinite(v) else None
+
+
+# Binary frame: a 16-byte little-endian header, then float32 little-endian arrays, each
+# time-major: positions [n, C, S, 2], loss [n, C, S], grad_norm [n, C, S] and, for surfaces
+# with a test set, test_loss [n, C, S].  A diverged start's entries are NaN from its
+# diverged_at step on (the browser reads NaN from a Float32Array like any number); the
+# `done` message lists diverged_at.
+FRAME_MAGIC = b"ESF1"
+FRAME_HEADER = struct.Struct("<4sIII")  # magic, run id, first step t0, number of steps n
+FRAME_LAYOUT = {
+    "endianness": "little",
+    "header": {"bytes": FRAME_HEADER.size, "fields": ["magic 'ESF1' (4 bytes)", "run (uint32)", "t0 (uint32)", "n (uint32)"]},
+    "arrays": [
+        {"name": "positions", "dtype": "float32", "shape": ["n", "C", "S", 2]},
+        {"name": "loss", "dtype": "float32", "shape": ["n", "C", "S"]},
+        {"name": "grad_norm", "dtype": "float32", "shape": ["n", "C", "S"]},
+        {"name": "test_loss", "dtype": "float32", "shape": ["n", "C", "S"], "only_if": "has_test_set"},
+    ],
+    "non_finite": "NaN marks a diverged start from its diverged_at step on; no other value is non-finite",
+}
+
+
+def pack_frame(run_id: int, chunk: Chunk) -> bytes:
+    parts = [FRAME_HEADER.pack(FRAME_MAGIC, run_id, chunk.t0, chunk.t1 - chunk.t0)]
+    arrays = [chunk.positions, chunk.loss, chunk.grad_norm]
+    if chunk.test_loss is not None:
+        arrays.append(chunk.test_loss)
+    parts.extend(np.ascontiguousarray(a, dtype="<f4").tobytes() for a in arrays)
+    return b"".join(parts)

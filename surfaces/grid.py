@@ -1,0 +1,56 @@
+"""The loss on a regular grid over a surface's domain, for contour and 3-D views."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import jax
+import numpy as np
+
+from surfaces.engine import bucket, loss_functions, make_env, resolve_params
+from surfaces.registry import DATA_SEED, Surface, get_surface
+
+MAX_GRID_SIDE = 512
+
+
+@dataclass(frozen=True)
+class LossGrid:
+    x: np.ndarray  # [n]
+    y: np.ndarray  # [n]
+    z: np.ndarray  # [n, n]: z[i, j] is the loss at (x[j], y[i]); NaN where not finite
+
+
+@functools.cache
+def _evaluator(name: str, split: str):
+    full, _, test = loss_functions(get_surface(name))
+    fn = full if split == "train" else test
+    return jax.jit(jax.vmap(fn, in_axes=(0, None)))
+
+
+def loss_grid(
+    surface: str | Surface,
+    n: int = 100,
+    surface_params: Mapping[str, Any] | None = None,
+    split: Literal["train", "test"] = "train",
+    data_seed: int = DATA_SEED,
+) -> LossGrid:
+    s = get_surface(surface)
+    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= MAX_GRID_SIDE:
+        raise ValueError(f"n: must be an integer between 2 and {MAX_GRID_SIDE}")
+    if split not in ("train", "test"):
+        raise ValueError("split: must be 'train' or 'test'")
+    if split == "test" and not s.has_test_set:
+        raise ValueError(f"split: surface {s.name!r} has no test set")
+    env = make_env(s, resolve_params(s, surface_params), data_seed)
+    (x0, x1), (y0, y1) = s.domain
+    x = np.linspace(x0, x1, n, dtype=np.float32)
+    y = np.linspace(y0, y1, n, dtype=np.float32)
+    xs, ys = np.meshgrid(x, y)
+    points = np.stack([xs.ravel(), ys.ravel()], axis=1)
+    padded = np.zeros((bucket(points.shape[0]), 2), np.float32)  # few shapes, few compiles
+    padded[: points.shape[0]] = points
+    z = np.asarray(_evaluator(s.name, split)(padded, env))[: points.shape[0]].reshape(n, n)
+    return LossGrid(x=x, y=y, z=np.where(np.isfinite(z), z, np.nan))

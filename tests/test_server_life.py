@@ -1,0 +1,66 @@
+"""Start-up: the compile warm-up, the persistent compilation cache, the bounded kernel cache,
+and the command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.request
+
+import pytest
+
+import surfaces
+from server.app import warm_up
+from server.cli import main
+from surfaces import engine
+from tests.server_process import get_json, running_server
+
+
+def post(base: str, path: str, body: dict) -> int:
+    request = urllib.request.Request(base + path, json.dumps(body).encode(), {"content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return response.status
+
+
+def test_second_start_reuses_the_persistent_compile_cache(tmp_path):
+    body = {"surface": "bumpy", "optimizers": [{"preset": "adam"}], "starts": {"random": 20}, "steps": 10}
+    with running_server(tmp_path) as base:
+        assert post(base, "/api/run", body) == 200
+        assert get_json(base + "/api/health")["compilations"] > 0
+    with running_server(tmp_path) as base:
+        assert post(base, "/api/run", body) == 200
+        assert get_json(base + "/api/health")["compilations"] == 0
+
+
+def test_warm_up_compiles_the_first_visit_and_logs_progress(caplog):
+    with caplog.at_level(logging.INFO, logger="errorscape"):
+        warm_up()
+    assert sum("warm-up" in r.message for r in caplog.records) == len(surfaces.surface_names())
+    before = surfaces.compilation_count()
+    surfaces.simulate("himmelblau", ["adam", "sgd", "momentum"], steps=250)
+    surfaces.simulate("saddle", ["adam"], starts={"random": 700}, steps=30)
+    assert surfaces.compilation_count() == before
+
+
+def test_kernel_cache_stays_bounded_under_any_mix_of_shapes(monkeypatch):
+    monkeypatch.setattr(engine, "KERNEL_CACHE_SIZE", 4)
+    engine.clear_compiled()
+    for n_starts in (3, 20, 40, 100, 300):
+        for configs in (["sgd"], ["sgd", "adam", "momentum"]):
+            for batch in (None, 2, 16):
+                surfaces.simulate("saddle", configs, starts={"random": n_starts}, steps=2, batch_size=batch)
+                assert engine.compiled_kernel_count() <= 4
+    r = surfaces.simulate("saddle", ["adam"], starts={"random": 3}, steps=5)
+    assert r.positions.shape == (1, 6, 3, 2)
+
+
+def test_command_line_rejects_bad_ports(capsys):
+    with pytest.raises(SystemExit):
+        main(["serve", "--port", "0"])
+    assert "--port" in capsys.readouterr().err
+
+
+def test_demo_prints_a_table(capsys):
+    assert main(["demo", "--steps", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "optimizer" in out and "adam" in out
