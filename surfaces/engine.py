@@ -494,7 +494,9 @@ def _stats_fn(name: str):
 
 
 def _stream(prep: _Prepared) -> Iterator[Chunk]:
-    """Chunks whose arrays are views of device buffers, valid until the next chunk is asked for."""
+    """Chunks whose arrays are views of device buffers, valid until the next chunk is asked
+    for.  A consumer must drop them before asking: a live view makes the next chunk allocate
+    new buffers instead of reusing these."""
     init, chunk, _ = prep.kernels
     c, s = len(prep.configs), prep.starts.shape[0]
     carry, record = init(prep.starts_pad, prep.hp.lr, prep.env)
@@ -535,15 +537,27 @@ def simulate_chunks(
     seed: int = 0,
     surface_params: Mapping[str, Any] | None = None,
     data_seed: int = DATA_SEED,
+    copy: bool = True,
 ) -> Iterator[Chunk]:
     """The run as a stream: first the starts (t = 0), then chunks of up to CHUNK_STEPS steps.
 
     Arguments are checked before the first chunk is computed, so a bad argument raises
     ``ValueError`` at the call, not at the first ``next``.  Closing the generator early
-    (a cancelled stream) stops the computation after the chunk in flight.
+    (a cancelled stream) stops the computation after the chunk in flight.  With
+    ``copy=False`` a chunk's arrays are views of buffers the next chunk overwrites: for a
+    consumer that serialises each chunk before asking for the next (the WebSocket stream).
     """
     prep = _prepare(surface, optimizers, starts, steps, batch_size, seed, surface_params, data_seed)
-    return (_own(ch) for ch in _stream(prep))
+    return _owned(_stream(prep)) if copy else _stream(prep)
+
+
+def _owned(stream: Iterator[Chunk]) -> Iterator[Chunk]:
+    for ch in stream:
+        owned = _own(ch)
+        # A NumPy view of a device buffer stops XLA from reusing (donating) that buffer for
+        # the next chunk, which then costs a fresh allocation: drop it before resuming.
+        del ch
+        yield owned
 
 
 def _own(ch: Chunk) -> Chunk:
@@ -585,6 +599,7 @@ def simulate(
         if test_loss is not None and ch.test_loss is not None:
             test_loss[:, ch.t0 : ch.t1] = ch.test_loss.transpose(1, 0, 2)
         diverged_at = ch.diverged_at
+        del ch  # see _stream
     return RunResult(positions, loss, grad_norm, test_loss, diverged_at.astype(np.int32), prep.starts, prep.configs)
 
 

@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from typing import Any, Literal
 
+import numpy as np
 from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
 
@@ -124,16 +125,19 @@ class StreamSession:
         compiled_before = surfaces.compilation_count()
         compute_s = 0.0
         try:
-            chunks: Iterator[Chunk] = await gate.run(lambda: surfaces.simulate_chunks(**kwargs))
-            last: Chunk | None = None
+            chunks: Iterator[Chunk] = await gate.run(lambda: surfaces.simulate_chunks(**kwargs, copy=False))
+            last: np.ndarray | None = None  # diverged_at as of the last frame
             while not cancel.is_set():
                 started = time.perf_counter()
-                chunk = await gate.run(lambda: next(chunks, None))
+                # Computed and packed in the worker: the chunk's arrays are views that the
+                # next chunk overwrites, and packing is the one copy the frame needs.
+                packed = await gate.run(lambda: _next_frame(chunks, run_id))
                 compute_s += time.perf_counter() - started
-                if chunk is None:
+                if packed is None:
                     break
+                frame, shape, has_test, diverged_at = packed
                 if last is None:
-                    _, c, s, _ = chunk.positions.shape
+                    _, c, s, _ = shape
                     await self.send_json(
                         {
                             "type": "start",
@@ -142,20 +146,20 @@ class StreamSession:
                             "starts": s,
                             "steps": kwargs["steps"],
                             "chunk_steps": CHUNK_STEPS,
-                            "has_test_set": chunk.test_loss is not None,
+                            "has_test_set": has_test,
                             "layout": FRAME_LAYOUT,
                         }
                     )
-                await self.send_bytes(pack_frame(run_id, chunk))
-                last = chunk
+                await self.send_bytes(frame)
+                last = diverged_at
             if cancel.is_set() or last is None:
                 return
             await self.send_json(
                 {
                     "type": "done",
                     "run": run_id,
-                    "diverged": int((last.diverged_at >= 0).sum()),
-                    "diverged_at": last.diverged_at.tolist(),
+                    "diverged": int((last >= 0).sum()),
+                    "diverged_at": last.tolist(),
                     "compute_ms": round(compute_s * 1000.0, 3),
                     "compiled": surfaces.compilation_count() > compiled_before,
                 }
@@ -169,6 +173,15 @@ class StreamSession:
                 log.exception("stream run %s failed", run_id)
                 with contextlib.suppress(Exception):
                     await self.error("internal error", run=run_id)
+
+
+def _next_frame(chunks: Iterator[Chunk], run_id: int) -> tuple[bytes, tuple[int, ...], bool, np.ndarray] | None:
+    """The next frame and what the messages need of its chunk, keeping no view of the chunk's
+    buffers (a live view would stop the engine reusing them)."""
+    chunk = next(chunks, None)
+    if chunk is None:
+        return None
+    return pack_frame(run_id, chunk), chunk.positions.shape, chunk.test_loss is not None, chunk.diverged_at
 
 
 @router.websocket("/ws/run")

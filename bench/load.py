@@ -1,0 +1,183 @@
+"""A classroom on one server: N WebSocket sessions, each re-running a run every second.
+
+    python -m bench.load                         # 60 sessions, 60 s, its own server
+    python -m bench.load --seconds 300           # the 5-minute soak
+    python -m bench.load --url ws://127.0.0.1:8000/ws/run
+
+Each session sends a 1,000-start x 300-step run (the app's default size) once a second; a run
+still streaming when the next second starts is superseded by the new one, as a slider drag
+would.  Prints p50/p95 time to first frame and to done, errors, server compilations and the
+server's resident memory before and after.  Only loopback addresses are used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from websockets.asyncio.client import connect
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Tally:
+    first_frame: list[float] = field(default_factory=list)
+    done: list[float] = field(default_factory=list)
+    runs: int = 0
+    superseded: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def health(base: str) -> dict:
+    with urllib.request.urlopen(base + "/api/health", timeout=10) as r:
+        return json.loads(r.read())
+
+
+async def session(url: str, index: int, seconds: float, starts: int, steps: int, tally: Tally) -> None:
+    end = time.monotonic() + seconds
+    message = {
+        "type": "run",
+        "surface": "narrow_valley",
+        "optimizers": [{"preset": "sgd", "lr": 0.015}],
+        "starts": {"random": starts},
+        "steps": steps,
+        "seed": index,
+    }
+    try:
+        async with connect(url, max_size=None, open_timeout=30) as ws:
+            while time.monotonic() < end:
+                tick = time.monotonic()
+                await ws.send(json.dumps(message))
+                tally.runs += 1
+                got_first = False
+                while True:
+                    remaining = max(0.05, tick + 1.0 - time.monotonic())
+                    try:
+                        reply = await asyncio.wait_for(ws.recv(), timeout=remaining)
+                    except TimeoutError:
+                        tally.superseded += 1  # the next run supersedes this one
+                        break
+                    if isinstance(reply, bytes):
+                        if not got_first:
+                            tally.first_frame.append(time.monotonic() - tick)
+                            got_first = True
+                        continue
+                    kind = json.loads(reply)["type"]
+                    if kind == "done":
+                        tally.done.append(time.monotonic() - tick)
+                        break
+                    if kind == "error":
+                        tally.errors.append(reply[:200])
+                        break
+                await asyncio.sleep(max(0.0, tick + 1.0 - time.monotonic()))
+    except Exception as err:  # a refused or dropped connection is an error of the run
+        tally.errors.append(f"session {index}: {type(err).__name__}: {err}")
+
+
+async def sample_rss(pid: int | None, seconds: float, samples: list[float]) -> None:
+    """The server's RSS every tenth of the run, to tell a plateau from a leak."""
+    if pid is None:
+        return
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        await asyncio.sleep(seconds / 10)
+        samples.append(rss_mb(pid))
+
+
+async def load(url: str, sessions: int, seconds: float, starts: int, steps: int, pid: int | None, samples: list[float]) -> Tally:
+    tally = Tally()
+    runs = [session(url, i, seconds, starts, steps, tally) for i in range(sessions)]
+    await asyncio.gather(sample_rss(pid, seconds, samples), *runs)
+    return tally
+
+
+def start_server(port: int, cache: str) -> subprocess.Popen:
+    env = {**os.environ, "ERRORSCAPE_COMPILE_CACHE_DIR": cache}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "server", "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 300
+    while True:
+        try:
+            health(f"http://127.0.0.1:{port}")
+            return proc
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the server did not start") from None
+            time.sleep(0.5)
+
+
+def percentile(values: list[float], q: float) -> str:
+    return f"{1000 * float(np.percentile(values, q)):.0f} ms" if values else "-"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=60)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--starts", type=int, default=1000)
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--url", default=None, help="a running server's /ws/run (loopback only); default: start one")
+    args = parser.parse_args(argv)
+
+    proc = None
+    with tempfile.TemporaryDirectory() as cache:
+        if args.url is None:
+            proc = start_server(args.port, cache)
+            url = f"ws://127.0.0.1:{args.port}/ws/run"
+        else:
+            url = args.url
+            if not url.startswith(("ws://127.", "ws://localhost", "ws://[::1]")):
+                parser.error("--url must be a loopback address")
+        base = url.replace("ws://", "http://").removesuffix("/ws/run")
+        try:
+            before = health(base)
+            rss_before = rss_mb(proc.pid) if proc else float("nan")
+            started = time.monotonic()
+            samples: list[float] = []
+            tally = asyncio.run(load(url, args.sessions, args.seconds, args.starts, args.steps, proc.pid if proc else None, samples))
+            elapsed = time.monotonic() - started
+            after = health(base)
+            rss_after = rss_mb(proc.pid) if proc else float("nan")
+        finally:
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=30)
+
+    print(f"{args.sessions} sessions x {args.seconds:g} s, runs of {args.starts} starts x {args.steps} steps, one a second each")
+    print(
+        f"runs sent {tally.runs}, finished {len(tally.done)}, superseded {tally.superseded}, errors {len(tally.errors)} in {elapsed:.1f} s"
+    )
+    print(f"time to first frame: p50 {percentile(tally.first_frame, 50)}, p95 {percentile(tally.first_frame, 95)}")
+    print(f"time to done:        p50 {percentile(tally.done, 50)}, p95 {percentile(tally.done, 95)}")
+    print(f"server compilations during the load: {after['compilations'] - before['compilations']}")
+    print(f"server RSS: {rss_before:.0f} MB before, {rss_after:.0f} MB after ({rss_after - rss_before:+.0f} MB)")
+    if samples:
+        print("server RSS during the load (MB): " + ", ".join(f"{v:.0f}" for v in samples))
+    for e in tally.errors[:5]:
+        print(f"error: {e}")
+    return 1 if tally.errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
