@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,15 @@ test: lint
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.engine
+
+# The versions the Docker image pins: the runtime dependencies resolved in a fresh venv.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet .
+	(echo "# Pinned runtime dependencies of the Docker image (make lock regenerates this file)."; \
+	 .lock-venv/bin/python -m pip freeze --exclude errorscape) > requirements.lock
+	rm -rf .lock-venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

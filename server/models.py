@@ -173,6 +173,7 @@ class HealthResponse(BaseModel):
     compilations: int
     version: str
     in_flight: int  # computations running or waiting now
+    worker: int  # this process's id: tells replicas and --workers processes apart
 
 
 class ErrorResponse(BaseModel):

@@ -1,6 +1,10 @@
 """errorscape's numerical core: toy loss surfaces, one optimizer rule, a batched engine and
 Hessian analysis.  Pure JAX and NumPy; nothing here knows about the web."""
 
+from surfaces.determinism import cap_cpu_instruction_set
+
+cap_cpu_instruction_set()  # before anything starts JAX's CPU backend: see surfaces/determinism.py
+
 from surfaces import catalog as _catalog  # noqa: F401  (registers the built-in surfaces)
 from surfaces.compilations import compilation_count
 from surfaces.engine import (

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from surfaces import optimizer
 from surfaces.optimizer import Hyperparams, OptimizerConfig, OptState
@@ -144,6 +145,7 @@ class Carry(NamedTuple):
     alive: Array  # [C, S] bool
     diverged_at: Array  # [C, S] int32, -1 while alive
     step: Array  # int32 scalar: updates done
+    powers: Pair  # ([C], [C]): β₁^step and β₂^step, see OptState
 
 
 class Record(NamedTuple):
@@ -164,6 +166,7 @@ class _Kernel:
     has_test: bool
     starts_pad: int
     configs_pad: int
+    devices: int  # > 1: the start axis is split across this many devices
 
 
 # Compiled kernels kept at once.  Every key is one set of shapes, so this bounds the
@@ -192,12 +195,26 @@ def compiled_kernel_count() -> int:
     return len(_KERNEL_CACHE)
 
 
+def pairwise_mean(values: Array) -> Array:
+    """Mean over the leading axis (a power of two long) by a fixed tree of additions.
+
+    A reduce lets XLA choose the order of additions per compiled shape; this order is the
+    same for any number of starts or devices, so the loss is too (see surfaces/determinism)."""
+    n = values.shape[0]
+    if n & (n - 1):
+        raise ValueError(f"data set size {n} is not a power of two")
+    while values.shape[0] > 1:
+        half = values.shape[0] // 2
+        values = values[:half] + values[half:]
+    return values[0] * np.float32(1.0 / n)
+
+
 def loss_functions(surface: Surface):
     """(full-batch loss, batch loss, test loss), each for one point θ."""
     ex = surface.example_loss
 
     def mean_over(theta: Array, examples: Array, params: dict[str, Array]) -> Array:
-        return jnp.mean(jax.vmap(lambda e: ex(theta, e, params))(examples))
+        return pairwise_mean(jax.vmap(lambda e: ex(theta, e, params))(examples))
 
     if surface.reduced_loss is not None:
         reduced = surface.reduced_loss
@@ -262,7 +279,7 @@ def _build_kernels(spec: _Kernel):
             ok = ok & jnp.isfinite(theta[i]) & (jnp.abs(theta[i]) <= bound) & jnp.isfinite(grad[i])
         return loss, grad, ~ok
 
-    def point_step(theta: Pair, trace: Pair, nu: Pair, grad: Pair, alive, div_at, start_id, k, k_end, hp, env):
+    def point_step(theta: Pair, trace: Pair, nu: Pair, grad: Pair, alive, div_at, start_id, k, powers, k_end, hp, env):
         if spec.full_batch:
             g = grad
         else:
@@ -272,7 +289,7 @@ def _build_kernels(spec: _Kernel):
             weights = jnp.where(slots < env.batch.astype(jnp.uint32), 1.0 / env.batch.astype(jnp.float32), 0.0)
             g = batch_grad(*theta, env.table[idx], weights, env)
         # The rule is element-wise: one update per coordinate.
-        steps = [optimizer.update(g[i], OptState(k, trace[i], nu[i]), hp) for i in range(2)]
+        steps = [optimizer.update(g[i], OptState(k, trace[i], nu[i], *powers), hp) for i in range(2)]
         theta1 = (theta[0] + steps[0][0], theta[1] + steps[1][0])
         loss1, grad1, bad = evaluate(theta1, env)
         active = k < k_end
@@ -300,14 +317,26 @@ def _build_kernels(spec: _Kernel):
         return new, record
 
     # starts: vmapped over S (state, start ids); configs: vmapped over C (state, hyperparams).
-    over_starts = jax.vmap(point_step, in_axes=(0, 0, 0, 0, 0, 0, 0, None, None, None, None))
-    batched_step = jax.vmap(over_starts, in_axes=(0, 0, 0, 0, 0, 0, None, None, None, 0, None))
+    over_starts = jax.vmap(point_step, in_axes=(0, 0, 0, 0, 0, 0, 0, None, None, None, None, None))
+    batched_step = jax.vmap(over_starts, in_axes=(0, 0, 0, 0, 0, 0, None, None, 0, None, 0, None))
 
     def advance(carry: Carry, start_ids: Array, k_end: Array, hp: Hyperparams, env: Env):
         (theta, trace, nu, grad, alive, div_at), record = batched_step(
-            carry.theta, carry.trace, carry.nu, carry.grad, carry.alive, carry.diverged_at, start_ids, carry.step, k_end, hp, env
+            carry.theta,
+            carry.trace,
+            carry.nu,
+            carry.grad,
+            carry.alive,
+            carry.diverged_at,
+            start_ids,
+            carry.step,
+            carry.powers,
+            k_end,
+            hp,
+            env,
         )
-        return Carry(theta, trace, nu, grad, alive, div_at, carry.step + 1), record
+        powers = optimizer.next_powers(*carry.powers, hp)
+        return Carry(theta, trace, nu, grad, alive, div_at, carry.step + 1, powers), record
 
     def point_init(theta, env):
         pair = (theta[0], theta[1])
@@ -322,10 +351,9 @@ def _build_kernels(spec: _Kernel):
 
     init_over_starts = jax.vmap(point_init, in_axes=(0, None))
 
-    @jax.jit
-    def init(starts: Array, n_configs_like: Array, env: Env):
+    def init_body(starts: Array, hp: Hyperparams, env: Env):
         grad, alive, div_at, record = init_over_starts(starts, env)
-        c = n_configs_like.shape[0]
+        c = hp.lr.shape[0]
 
         def tile(x):
             return jnp.broadcast_to(x, (c, *x.shape))
@@ -337,14 +365,11 @@ def _build_kernels(spec: _Kernel):
 
         zero = jnp.zeros((c, starts.shape[0]), jnp.float32)
         zeros = (zero, zero)
-        carry = Carry(tile_vector(starts), zeros, zeros, grad, tile(alive), tile(div_at), jnp.zeros((), jnp.int32))
+        ones = jnp.ones((c,), jnp.float32)
+        carry = Carry(tile_vector(starts), zeros, zeros, grad, tile(alive), tile(div_at), jnp.zeros((), jnp.int32), (ones, ones))
         return carry, jax.tree.map(tile, record)
 
-    # The chunk writes its records into buffers it is handed back every time (donated):
-    # a scan's stacked output would be a fresh allocation per chunk, and on a CPU first
-    # touching fresh memory costs more than computing the steps.
-    @functools.partial(jax.jit, donate_argnums=(0, 1))
-    def chunk(carry: Carry, buffers: Record, start_ids: Array, k_end: Array, hp: Hyperparams, env: Env):
+    def chunk_body(carry: Carry, buffers: Record, start_ids: Array, k_end: Array, hp: Hyperparams, env: Env):
         def body(i, state):
             c, bufs = state
             c, record = advance(c, start_ids, k_end, hp, env)
@@ -353,13 +378,37 @@ def _build_kernels(spec: _Kernel):
 
         return jax.lax.fori_loop(0, CHUNK_STEPS, body, (carry, buffers))
 
-    @functools.partial(jax.jit, donate_argnums=(0,))
-    def final(carry: Carry, start_ids: Array, k_end: Array, hp: Hyperparams, env: Env):
+    def final_body(carry: Carry, start_ids: Array, k_end: Array, hp: Hyperparams, env: Env):
         def body(c: Carry) -> Carry:
             return advance(c, start_ids, k_end, hp, env)[0]
 
         return jax.lax.while_loop(lambda c: c.step < k_end, body, carry)
 
+    if spec.devices > 1:
+        # Several devices: each runs the very program one device would, on its slice of the
+        # starts (shard_map, not the automatic partitioner, whose rewritten program may round
+        # differently), so a sharded run equals the one-device run bit for bit.
+        mesh = Mesh(np.asarray(jax.devices()[: spec.devices]), ("starts",))
+        # Partition specs shaped like the pytrees they describe (the NamedTuples hold specs here).
+        by_start: Any = PartitionSpec(None, "starts")
+        whole: Any = PartitionSpec()
+        by_start_t: Any = PartitionSpec(None, None, "starts")  # [K, C, S, ...] record buffers
+        carry_spec = Carry(by_start, by_start, by_start, by_start, by_start, by_start, whole, whole)
+        row_spec = Record(by_start, by_start, by_start, by_start if spec.has_test else None)
+        buffer_spec = Record(by_start_t, by_start_t, by_start_t, by_start_t if spec.has_test else None)
+        ids = PartitionSpec("starts")
+        init_body = jax.shard_map(init_body, mesh=mesh, in_specs=(ids, whole, whole), out_specs=(carry_spec, row_spec))
+        chunk_body = jax.shard_map(
+            chunk_body, mesh=mesh, in_specs=(carry_spec, buffer_spec, ids, whole, whole, whole), out_specs=(carry_spec, buffer_spec)
+        )
+        final_body = jax.shard_map(final_body, mesh=mesh, in_specs=(carry_spec, ids, whole, whole, whole), out_specs=carry_spec)
+
+    init = jax.jit(init_body)
+    # The chunk writes its records into buffers it is handed back every time (donated):
+    # a scan's stacked output would be a fresh allocation per chunk, and on a CPU first
+    # touching fresh memory costs more than computing the steps.
+    chunk = jax.jit(chunk_body, donate_argnums=(0, 1))
+    final = jax.jit(final_body, donate_argnums=(0,))
     return init, chunk, final
 
 
@@ -402,6 +451,40 @@ class _Prepared:
     starts_pad: Array
     start_ids: Array
     has_test: bool
+    layout: _Layout
+
+
+class _Layout:
+    """Where arrays live: on the default device, or — when several devices are visible — with
+    the start axis split across all of them (every start is independent, so the split needs no
+    communication) and everything else replicated."""
+
+    def __init__(self, n_starts_padded: int) -> None:
+        self.devices = shard_count(n_starts_padded)
+        self.mesh: Mesh | None = None
+        if self.devices > 1:
+            self.mesh = Mesh(np.asarray(jax.devices()[: self.devices]), ("starts",))
+
+    def replicated(self, tree: Any) -> Any:
+        if self.mesh is None:
+            return jax.device_put(tree)
+        return jax.device_put(tree, NamedSharding(self.mesh, PartitionSpec()))
+
+    def by_start(self, tree: Any, axis: int) -> Any:
+        """Put arrays whose axis ``axis`` is the start axis."""
+        if self.mesh is None:
+            return jax.device_put(tree)
+        spec = PartitionSpec(*([None] * axis), "starts")
+        return jax.device_put(tree, NamedSharding(self.mesh, spec))
+
+
+def shard_count(n_starts_padded: int) -> int:
+    """How many devices a run's starts are split across: all visible ones, or the largest power
+    of two of them that divides the padded start count (starts are padded to powers of two)."""
+    n = len(jax.devices())
+    while n > 1 and (n_starts_padded % n or n & (n - 1)):
+        n -= 1
+    return n
 
 
 def _prepare(surface_name, optimizers, starts, steps, batch_size, seed, surface_params, data_seed) -> _Prepared:
@@ -439,18 +522,21 @@ def _prepare(surface_name, optimizers, starts, steps, batch_size, seed, surface_
         has_test=data.test is not None,
         starts_pad=s_pad,
         configs_pad=len(hp_host),
+        devices=shard_count(s_pad),
     )
+    layout = _Layout(s_pad)
     return _Prepared(
         surface=surface,
         configs=configs,
         starts=start_arr,
         steps=steps,
         kernels=_kernels(spec),
-        hp=jax.device_put(hp),
-        env=jax.device_put(env),
-        starts_pad=jax.device_put(starts_pad),
-        start_ids=jax.device_put(np.arange(s_pad, dtype=np.uint32)),
+        hp=layout.replicated(hp),
+        env=layout.replicated(env),
+        starts_pad=layout.by_start(starts_pad, 0),
+        start_ids=layout.by_start(np.arange(s_pad, dtype=np.uint32), 0),
         has_test=spec.has_test,
+        layout=layout,
     )
 
 
@@ -499,10 +585,11 @@ def _stream(prep: _Prepared) -> Iterator[Chunk]:
     new buffers instead of reusing these."""
     init, chunk, _ = prep.kernels
     c, s = len(prep.configs), prep.starts.shape[0]
-    carry, record = init(prep.starts_pad, prep.hp.lr, prep.env)
+    carry, record = init(prep.starts_pad, prep.hp, prep.env)
     yield _to_chunk(0, 1, jax.tree.map(lambda x: np.asarray(x)[None], record), carry.diverged_at, c, s)
-    buffers = jax.device_put(jax.tree.map(lambda r: np.empty((CHUNK_STEPS, *r.shape), r.dtype), record))
-    k_end = jax.device_put(np.int32(prep.steps))
+    # Record buffers are [K, C, S, ...]: the start axis is axis 2.
+    buffers = prep.layout.by_start(jax.tree.map(lambda r: np.empty((CHUNK_STEPS, *r.shape), r.dtype), record), 2)
+    k_end = prep.layout.replicated(np.int32(prep.steps))
     t = 1
     while t <= prep.steps:
         carry, buffers = chunk(carry, buffers, prep.start_ids, k_end, prep.hp, prep.env)
@@ -625,8 +712,8 @@ def simulate_final(
     """Only where each run ends: no trajectories kept, for dense grids (basin maps)."""
     prep = _prepare(surface, optimizers, starts, steps, batch_size, seed, surface_params, data_seed)
     init, _, final = prep.kernels
-    carry, _ = init(prep.starts_pad, prep.hp.lr, prep.env)
-    carry = final(carry, prep.start_ids, jax.device_put(np.int32(prep.steps)), prep.hp, prep.env)
+    carry, _ = init(prep.starts_pad, prep.hp, prep.env)
+    carry = final(carry, prep.start_ids, prep.layout.replicated(np.int32(prep.steps)), prep.hp, prep.env)
     full_vg = _final_eval(prep.surface.name)
     loss, grad = full_vg(np.stack([np.asarray(v) for v in carry.theta], axis=-1), prep.env)
     c, s = len(prep.configs), prep.starts.shape[0]

@@ -61,6 +61,11 @@ class OptState(NamedTuple):
     t: Tensor  # int32 scalar: updates done so far (the lecture's t)
     trace: Tensor  # first-moment accumulator, like θ
     nu: Tensor  # second-moment accumulator, like θ (its meaning depends on sigma)
+    # β₁^t and β₂^t for Adam's bias corrections, kept as running products: a product is
+    # exact IEEE arithmetic wherever it runs, where pow(β, t) may round differently in
+    # differently compiled programs (one device or several).
+    beta1_power: Tensor
+    beta2_power: Tensor
 
 
 # (name, lowest, highest, whether the lowest is allowed).  Bounds are what keeps the rule
@@ -163,7 +168,12 @@ def as_config(spec: OptimizerConfig | str | Mapping[str, Any]) -> OptimizerConfi
 
 def init(theta: Array) -> OptState:
     zeros = jnp.zeros_like(theta)
-    return OptState(t=jnp.zeros((), jnp.int32), trace=zeros, nu=zeros)
+    one = jnp.ones((), jnp.float32)
+    return OptState(t=jnp.zeros((), jnp.int32), trace=zeros, nu=zeros, beta1_power=one, beta2_power=one)
+
+
+def next_powers(beta1_power: Array, beta2_power: Array, hp: Hyperparams) -> tuple[Array, Array]:
+    return beta1_power * hp.beta1, beta2_power * hp.beta2
 
 
 def update(grad: Array, state: OptState, hp: Hyperparams) -> tuple[Array, OptState]:
@@ -173,7 +183,11 @@ def update(grad: Array, state: OptState, hp: Hyperparams) -> tuple[Array, OptSta
     it keeps the step one fused kernel with no control flow whatever the toggles say.
     """
     count, trace, nu = state.t, state.trace, state.nu
-    k1 = (count + 1).astype(jnp.float32)  # 1-based step number, for bias corrections
+    k1 = (count + 1).astype(jnp.float32)  # 1-based step number, for Adagrad's mean
+    beta1_power, beta2_power = next_powers(state.beta1_power, state.beta2_power, hp)  # β^(t+1)
+    # Per-configuration divisors are applied as products with their reciprocal, written out:
+    # XLA may or may not make that rewrite itself, depending on how the program was
+    # partitioned, and a run must not depend on how many devices computed it.
     g2 = grad * grad
 
     heavy = grad + hp.lam * trace
@@ -182,7 +196,7 @@ def update(grad: Array, state: OptState, hp: Hyperparams) -> tuple[Array, OptSta
     new_trace = jnp.where(mm == 3, adam_m, jnp.where(mm == 0, trace, heavy))
     m = jnp.select(
         [mm == 1, mm == 2, mm == 3],
-        [heavy, grad + hp.lam * heavy, adam_m / (1.0 - hp.beta1**k1)],
+        [heavy, grad + hp.lam * heavy, adam_m * (1.0 / (1.0 - beta1_power))],
         grad,
     )
 
@@ -192,9 +206,9 @@ def update(grad: Array, state: OptState, hp: Hyperparams) -> tuple[Array, OptSta
     new_nu = jnp.select([sm == 1, sm == 2, sm == 3], [nu + g2, rms, adam_v], nu)
     sigma = jnp.select(
         [sm == 1, sm == 2, sm == 3],
-        [jnp.sqrt(new_nu / k1) + hp.eps, jnp.sqrt(rms) + hp.eps, jnp.sqrt(adam_v / (1.0 - hp.beta2**k1)) + hp.eps],
+        [jnp.sqrt(new_nu * (1.0 / k1)) + hp.eps, jnp.sqrt(rms) + hp.eps, jnp.sqrt(adam_v * (1.0 / (1.0 - beta2_power))) + hp.eps],
         jnp.ones_like(grad),
     )
 
     eta = learning_rate(count, hp.lr, hp.schedule, hp.decay_rate, hp.decay_steps, hp.warmup_steps)
-    return -eta * (m / sigma), OptState(t=count + 1, trace=new_trace, nu=new_nu)
+    return -eta * (m / sigma), OptState(t=count + 1, trace=new_trace, nu=new_nu, beta1_power=beta1_power, beta2_power=beta2_power)

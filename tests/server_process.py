@@ -28,12 +28,14 @@ def get_json(url: str) -> dict:
 
 
 @contextlib.contextmanager
-def running_server(tmp: Path, **settings: str) -> Iterator[str]:
+def running_server(tmp: Path, *args: str, **settings: str) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "ERRORSCAPE_WARMUP": "false", "ERRORSCAPE_COMPILE_CACHE_DIR": str(tmp / "jax-cache")}
     env.update({f"ERRORSCAPE_{k.upper()}": v for k, v in settings.items()})
     log = open(tmp / f"server-{port}.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "server", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "server", "--port", str(port), *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

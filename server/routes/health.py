@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from importlib import metadata
 
 import jax
@@ -24,4 +25,5 @@ async def health(request: Request) -> HealthResponse:
         compilations=surfaces.compilation_count() - request.app.state.compilations_at_start,
         version=version,
         in_flight=request.app.state.gate.in_flight,
+        worker=os.getpid(),
     )

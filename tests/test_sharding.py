@@ -1,0 +1,50 @@
+"""With several devices the engine splits the starts across all of them (shard_map over a
+Mesh); the results must equal the one-device run bit for bit."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+import surfaces
+from tests.server_process import ROOT
+
+RUNS = [
+    ("sharp_flat", ["sgd", "adam", "momentum"], 4),
+    ("sharp_flat", ["adagrad"], None),
+    ("saddle", ["adam", "rmsprop"], 8),
+    ("himmelblau", ["nesterov", "adam"], None),
+]
+
+SCRIPT = """
+import sys, numpy as np, jax, surfaces
+from surfaces import engine
+from tests.test_sharding import RUNS, run_all
+assert len(jax.devices()) == 4, jax.devices()
+assert engine.shard_count(engine.bucket(100)) == 4
+np.savez(sys.argv[1], **run_all())
+"""
+
+
+def run_all() -> dict[str, np.ndarray]:
+    out = {}
+    for i, (surface, configs, batch) in enumerate(RUNS):
+        r = surfaces.simulate(surface, configs, {"random": 100}, 230, batch_size=batch, seed=5)
+        out[f"positions{i}"], out[f"loss{i}"], out[f"diverged{i}"] = r.positions, r.loss, r.diverged_at
+        f = surfaces.simulate_final(surface, configs, {"grid": 12}, 150, batch_size=batch, seed=5)
+        out[f"final{i}"] = f.positions
+    return out
+
+
+def test_four_devices_give_the_one_device_results(tmp_path):
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=4", "PYTHONPATH": str(ROOT)}
+    target = tmp_path / "four.npz"
+    subprocess.run([sys.executable, "-c", SCRIPT, str(target)], check=True, env=env, cwd=ROOT)
+    four = np.load(target)
+    one = run_all()
+    assert set(four.files) == set(one)
+    for key, value in one.items():
+        np.testing.assert_array_equal(four[key], value, err_msg=key)
