@@ -7,7 +7,9 @@ would change every other start's trajectory in the last bits, and a chaotic run 
 Capping the instruction set at AVX (256-bit vectors, no FMA) makes every elementwise
 operation a single IEEE rounding wherever it runs, at about a fifth of the engine's speed
 (bench/RESULTS.md).  The flag has to be in XLA_FLAGS before JAX starts its CPU backend, so
-this runs when ``surfaces`` is imported; a value the user set is left alone.
+this runs when ``surfaces`` is imported; a value the user set is left alone, and
+ERRORSCAPE_CPU_FMA=1 keeps the full instruction set (faster, reproducible only for the same
+shapes on the same machine).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ FLAG = "--xla_cpu_max_isa=AVX"
 
 
 def cap_cpu_instruction_set() -> None:
-    if platform.machine().lower() not in ("x86_64", "amd64"):
+    if platform.machine().lower() not in ("x86_64", "amd64") or os.environ.get("ERRORSCAPE_CPU_FMA") == "1":
         return
     flags = os.environ.get("XLA_FLAGS", "")
     if "xla_cpu_max_isa" not in flags:

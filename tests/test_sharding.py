@@ -48,3 +48,12 @@ def test_four_devices_give_the_one_device_results(tmp_path):
     assert set(four.files) == set(one)
     for key, value in one.items():
         np.testing.assert_array_equal(four[key], value, err_msg=key)
+
+
+def test_the_cpu_instruction_cap_is_in_force_and_can_be_lifted():
+    assert "--xla_cpu_max_isa=AVX" in os.environ.get("XLA_FLAGS", "")
+    script = "import os, surfaces; print(os.environ.get('XLA_FLAGS', ''))"
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    env.update({"ERRORSCAPE_CPU_FMA": "1", "PYTHONPATH": str(ROOT)})
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout
+    assert "max_isa" not in out
