@@ -34,12 +34,20 @@ LR, B1, B2, EPS = 0.01, 0.9, 0.999, 1e-8
 
 
 def best_time(fn: Callable[[], object], repeat: int) -> float:
-    fn()
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
+    return best_times([fn], repeat)[0]
+
+
+def best_times(fns: list[Callable[[], object]], repeat: int) -> list[float]:
+    """Best wall time of each function, the functions interleaved round by round so that a
+    noisy neighbour on a shared machine slows all of them alike (ratios stay honest)."""
+    for fn in fns:
         fn()
-        best = min(best, time.perf_counter() - start)
+    best = [float("inf")] * len(fns)
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - start)
     return best
 
 
@@ -126,11 +134,20 @@ def main(argv: list[str] | None = None) -> int:
         starts = surfaces.random_starts(surfaces.get_surface("rosenbrock"), n, seed=0)
         work = n * steps
         device_starts = jnp.asarray(starts)
-        ceiling = best_time(lambda: jax.block_until_ready(xla_ceiling(device_starts, steps)), repeat)  # noqa: B023
+
+        def ceiling_run(device_starts: jax.Array = device_starts) -> None:
+            jax.block_until_ready(xla_ceiling(device_starts, steps))
+
         for form in ("full", "final"):
             run = surfaces.simulate if form == "full" else surfaces.simulate_final
-            engine = best_time(functools.partial(run, "rosenbrock", cfg, starts, steps), repeat)
-            numpy_t = best_time(functools.partial(numpy_adam, starts, steps, form == "full"), repeat)
+            engine, numpy_t, ceiling = best_times(
+                [
+                    functools.partial(run, "rosenbrock", cfg, starts, steps),
+                    functools.partial(numpy_adam, starts, steps, form == "full"),
+                    ceiling_run,
+                ],
+                repeat,
+            )
             print(
                 f"{n:>8} {form:<7} {work / engine:>18.3e} {work / numpy_t:>17.3e} "
                 f"{numpy_t / engine:>8.1f} {work / ceiling:>19.3e} {ceiling / engine:>10.0%}"
