@@ -25,6 +25,7 @@ RUN pip install --requirement requirements.lock \
 COPY pyproject.toml README.md ./
 COPY surfaces ./surfaces
 COPY server ./server
+COPY static ./static
 RUN pip install --no-deps .
 
 # A non-root user owns the compilation cache, which lives in a volume so compiled kernels

@@ -11,7 +11,8 @@ from typing import Any
 
 import jax
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import surfaces
@@ -21,6 +22,7 @@ from server.requests import TooLarge
 from server.routes import analyze, basin, health, run, stream
 from server.routes import surfaces as surfaces_route
 from server.settings import Settings
+from server.static_files import plotly_js, static_dir
 
 log = logging.getLogger("errorscape")
 
@@ -138,5 +140,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for module in (health, surfaces_route, run, analyze, basin, stream):
         app.include_router(module.router)
+
+    plotly_path = plotly_js()
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    async def plotly_bundle() -> FileResponse:
+        return FileResponse(plotly_path, media_type="text/javascript", headers={"cache-control": "public, max-age=86400"})
+
+    # The browser app last: every path no route claimed is a file of static/.
+    app.mount("/", StaticFiles(directory=static_dir(), html=True), name="static")
     app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)
     return app

@@ -158,6 +158,7 @@ class SurfaceOut(BaseModel):
     critical_points: list[CriticalPointOut]
     default_starts: list[list[float]]
     has_test_set: bool
+    n_examples: int  # the training set's size: the largest batch
 
 
 class GridResponse(BaseModel):

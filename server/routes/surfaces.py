@@ -33,6 +33,7 @@ def _catalogue() -> list[dict]:
                 critical_points=[{"point": list(c.point), "kind": c.kind} for c in s.critical_points],
                 default_starts=[list(p) for p in s.default_starts],
                 has_test_set=s.has_test_set,
+                n_examples=s.data().train.shape[0],
             ).model_dump()
         )
     return out

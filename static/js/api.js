@@ -1,0 +1,106 @@
+// Talking to the server: JSON routes and the WebSocket run stream (binary float32 frames read
+// with typed-array views, no parsing).
+
+async function json(path, options) {
+  const response = await fetch(path, options);
+  const body = await response.json();
+  if (!response.ok) throw new Error(typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail));
+  return body;
+}
+
+export const getSurfaces = () => json("api/surfaces");
+
+// An odd n puts a grid point on every axis' middle (the origin of the symmetric domains).
+export function getGrid(name, params, n = 121) {
+  const query = new URLSearchParams({ n: String(n), ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])) });
+  return json(`api/surfaces/${encodeURIComponent(name)}/grid?${query}`);
+}
+
+export function analyze(surface, params, point) {
+  return json("api/analyze", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ surface, surface_params: params, point }),
+  });
+}
+
+export function runRest(body) {
+  return json("api/run", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+}
+
+// One WebSocket, reused: each run() supersedes the run in flight (the server stops it within
+// a chunk). Callbacks receive a Run whose arrays fill as frames arrive.
+export class RunStream {
+  constructor({ onStart, onFrame, onDone, onError }) {
+    this.handlers = { onStart, onFrame, onDone, onError };
+    this.socket = null;
+    this.pending = null;
+    this.current = null;
+  }
+
+  connect() {
+    const url = new URL("ws/run", window.location.href);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    this.socket = new WebSocket(url);
+    this.socket.binaryType = "arraybuffer";
+    this.socket.onopen = () => {
+      if (this.pending) this.socket.send(this.pending);
+      this.pending = null;
+    };
+    this.socket.onmessage = (event) => this.receive(event.data);
+    this.socket.onclose = () => {
+      this.socket = null;
+    };
+  }
+
+  run(body) {
+    const message = JSON.stringify({ type: "run", ...body });
+    if (!this.socket) this.connect();
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(message);
+    else this.pending = message;
+  }
+
+  receive(data) {
+    if (data instanceof ArrayBuffer) {
+      const run = this.current;
+      if (!run) return;
+      const header = new DataView(data, 0, 16);
+      const id = header.getUint32(4, true);
+      if (id !== run.id) return;
+      const t0 = header.getUint32(8, true);
+      const n = header.getUint32(12, true);
+      const floats = new Float32Array(data, 16);
+      const block = n * run.configs * run.starts;
+      // Frames are time-major; the run keeps one array per quantity, also time-major.
+      run.positions.set(floats.subarray(0, 2 * block), 2 * t0 * run.configs * run.starts);
+      run.loss.set(floats.subarray(2 * block, 3 * block), t0 * run.configs * run.starts);
+      run.gradNorm.set(floats.subarray(3 * block, 4 * block), t0 * run.configs * run.starts);
+      if (run.testLoss) run.testLoss.set(floats.subarray(4 * block, 5 * block), t0 * run.configs * run.starts);
+      run.filled = t0 + n;
+      this.handlers.onFrame(run);
+      return;
+    }
+    const message = JSON.parse(data);
+    if (message.type === "start") {
+      const size = (message.steps + 1) * message.configs * message.starts;
+      this.current = {
+        id: message.run,
+        configs: message.configs,
+        starts: message.starts,
+        steps: message.steps,
+        positions: new Float32Array(2 * size).fill(NaN),
+        loss: new Float32Array(size).fill(NaN),
+        gradNorm: new Float32Array(size).fill(NaN),
+        testLoss: message.has_test_set ? new Float32Array(size).fill(NaN) : null,
+        filled: 0,
+        divergedAt: null,
+      };
+      this.handlers.onStart(this.current);
+    } else if (message.type === "done" && this.current && message.run === this.current.id) {
+      this.current.divergedAt = message.diverged_at;
+      this.handlers.onDone(this.current, message);
+    } else if (message.type === "error") {
+      this.handlers.onError(message.detail);
+    }
+  }
+}
