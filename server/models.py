@@ -32,7 +32,6 @@ MomentumMode = enum.Enum("MomentumMode", {n: n for n in MOMENTUM_MODES}, type=st
 SigmaMode = enum.Enum("SigmaMode", {n: n for n in SIGMA_MODES}, type=str)  # type: ignore[misc]
 ScheduleName = enum.Enum("ScheduleName", {n: n for n in SCHEDULES}, type=str)  # type: ignore[misc]
 
-Finite = Annotated[Number, Field(allow_inf_nan=False)]
 Coordinate = Annotated[Number, Field(ge=-1e6, le=1e6)]
 SurfaceParams = dict[Annotated[str, Field(max_length=64)], Annotated[Number, Field(ge=-1e9, le=1e9)]]
 

@@ -9,7 +9,7 @@ example; the engine batches it with ``jax.vmap``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import jax
@@ -76,7 +76,6 @@ class Surface:
     reduced_loss: ReducedLoss | None = None
     # A trajectory counts as having reached a known minimum when it ends this close to it.
     basin_radius: float = 0.25
-    extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def has_test_set(self) -> bool:
