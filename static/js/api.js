@@ -24,6 +24,10 @@ export function analyze(surface, params, point) {
   });
 }
 
+export function basinMap(body) {
+  return json("api/basin", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+}
+
 export function runRest(body) {
   return json("api/run", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 }

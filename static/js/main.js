@@ -1,6 +1,6 @@
 // The one module that touches the DOM: builds the controls, keeps them and the URL in step
 // with the state, streams runs and draws them with Plotly.react.
-import { analyze, getGrid, getSurfaces, RunStream } from "./api.js";
+import { analyze, basinMap, getGrid, getSurfaces, RunStream } from "./api.js";
 import { language, setLanguage, t } from "./i18n.js";
 import {
   MAX_CONFIGS,
@@ -13,7 +13,7 @@ import {
   runRequest,
   toHash,
 } from "./state.js";
-import { COLORS, contourTrace, criticalPointTrace, eigenTraces, lossLayout, lossTraces, surfaceLayout, trajectoryTraces } from "./traces.js";
+import { COLORS, basinTrace, contourTrace, criticalPointTrace, eigenTraces, lossLayout, lossTraces, surfaceLayout, trajectoryTraces } from "./traces.js";
 
 const $ = (id) => document.getElementById(id);
 // WebGL only pays for itself with thousands of moving dots; below that SVG draws everywhere,
@@ -26,7 +26,7 @@ const WEBGL = (() => {
     return false;
   }
 })();
-const app = { surfaces: [], state: null, grid: null, run: null, time: 0, playing: false, analysis: null, analysisPoint: null };
+const app = { surfaces: [], state: null, grid: null, run: null, time: 0, playing: false, analysis: null, analysisPoint: null, basins: null };
 window.errorscape = app; // for people poking at the page, and for its tests
 
 function surface() {
@@ -244,6 +244,7 @@ function writeHash() {
 // Every change re-runs at once (debounced to one run per animation frame while a slider moves).
 function changed({ grid = false } = {}) {
   writeHash();
+  app.basins = null; // it belonged to the previous settings
   if (grid) app.grid = null;
   if (pending) cancelAnimationFrame(pending);
   pending = requestAnimationFrame(async () => {
@@ -267,7 +268,7 @@ function changed({ grid = false } = {}) {
 function drawSurface() {
   if (!app.grid || !window.Plotly) return;
   const s = surface();
-  const traces = [contourTrace(app.grid), criticalPointTrace(s), ...trajectoryTraces(app.run, app.time, labels(), WEBGL && app.run !== null && app.run.starts * app.run.configs > 2000)];
+  const traces = [contourTrace(app.grid), ...(app.basins ? [basinTrace(app.basins)] : []), criticalPointTrace(s), ...trajectoryTraces(app.run, app.time, labels(), WEBGL && app.run !== null && app.run.starts * app.run.configs > 2000)];
   if (app.analysis) traces.push(...eigenTraces(app.analysis, app.analysisPoint, s));
   window.Plotly.react("surface-plot", traces, surfaceLayout(s, s.title[language()]), { displaylogo: false, responsive: true });
 }
@@ -324,6 +325,30 @@ function play() {
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
+}
+
+async function showBasins() {
+  const button = $("basin-map");
+  button.disabled = true;
+  $("status").textContent = t("basin_computing");
+  try {
+    const config = app.state.configs[app.state.active];
+    app.basins = await basinMap({
+      surface: app.state.surface,
+      surface_params: app.state.params,
+      optimizer: config,
+      grid: 96,
+      steps: app.state.steps,
+      batch_size: app.state.batch > 0 ? app.state.batch : null,
+      seed: app.state.seed,
+    });
+    $("status").textContent = t("basin_done");
+    drawSurface();
+  } catch (err) {
+    $("status").textContent = `${t("error")}: ${err.message}`;
+  } finally {
+    button.disabled = false;
+  }
 }
 
 // --- the Hessian panel ---------------------------------------------------------------------
@@ -428,6 +453,7 @@ function wire() {
     setTime(Number($("time").value));
   });
   $("escape").addEventListener("click", escape);
+  $("basin-map").addEventListener("click", showBasins);
   $("analyze-point").addEventListener("click", () => {
     const point = [Number($("point-x").value), Number($("point-y").value)];
     if (point.every(Number.isFinite)) showAnalysis(point);

@@ -173,3 +173,38 @@ export function eigenTraces(analysis, point, surface) {
   }
   return traces;
 }
+
+const BASIN_COLORS = ["#ef4444", "#3b82f6", "#22c55e", "#eab308", "#a855f7", "#ec4899", "#14b8a6", "#f97316"];
+
+// Which known minimum each start of a grid reaches, as a translucent categorical heatmap
+// (grey where a start reached none or diverged).
+export function basinTrace(map) {
+  const n = map.grid;
+  const k = Math.max(1, map.minima.length);
+  const z = [];
+  for (let i = 0; i < n; i++) z.push(map.basin.slice(i * n, (i + 1) * n).map((b) => (b < 0 ? -1 : b % BASIN_COLORS.length)));
+  // Stepped scale: value c ∈ {−1 … k−1} sits at (c + 1)/k; each owns the band around it.
+  const colors = ["#6b7280", ...Array.from({ length: k }, (_, b) => BASIN_COLORS[b % BASIN_COLORS.length])];
+  const scale = [];
+  colors.forEach((color, i) => {
+    scale.push([Math.max(0, (i - 0.5) / k), color], [Math.min(1, (i + 0.5) / k), color]);
+  });
+  // A contour trace, not a heatmap: Plotly draws heatmaps beneath contour layers, so a
+  // heatmap would vanish under the loss contours.
+  return {
+    type: "contour",
+    x: map.x,
+    y: map.y,
+    z,
+    zmin: -1,
+    zmax: k - 1,
+    autocontour: false,
+    contours: { start: -0.5, end: k - 0.5, size: 1, coloring: "heatmap", showlines: false },
+    line: { width: 0 },
+    colorscale: scale,
+    opacity: 0.6,
+    showscale: false,
+    hoverinfo: "skip",
+    name: "basins",
+  };
+}

@@ -182,6 +182,24 @@ def test_compare_mode_races_four_configurations(page, server):
     shot(page, "compare-four")
 
 
+def test_basin_map_fills(page, server):
+    page.goto(server + "/")
+    page.wait_for_function(RUN_DONE, timeout=60000)
+    new_run(page, lambda: page.select_option("#surface", "himmelblau"))
+    page.click("#preset-adam")
+    page.locator("#lr").fill("-1")  # η = 0.1: most of the grid reaches a minimum in 300 steps
+    page.wait_for_function(RUN_DONE, timeout=60000)
+    page.click("#basin-map")
+    page.wait_for_function("() => window.errorscape.basins !== null", timeout=120000)
+    basins = page.evaluate("() => window.errorscape.basins")
+    assert basins["grid"] == 96 and len(basins["basin"]) == 96 * 96
+    reached = {b for b in basins["basin"] if b >= 0}
+    assert reached == {0, 1, 2, 3}
+    drawn = page.evaluate("() => document.getElementById('surface-plot').data.map(t => t.name)")
+    assert "basins" in drawn
+    shot(page, "basin-map")
+
+
 def test_bad_url_state_falls_back_to_defaults(page, server):
     page.goto(server + "/#" + "%7B%22surface%22%3A%22nope%22%2C%22steps%22%3A1e99%2C%22configs%22%3A%5B%7B%22lr%22%3A%22x%22%7D%5D%7D")
     page.wait_for_function(RUN_DONE, timeout=60000)
