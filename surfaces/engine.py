@@ -514,6 +514,7 @@ def _prepare(surface_name, optimizers, starts, steps, batch_size, seed, surface_
     s = start_arr.shape[0]
     s_pad = bucket(s)
     starts_pad = np.concatenate([start_arr, np.repeat(start_arr[:1], s_pad - s, axis=0)])
+    layout = _Layout(s_pad)
     spec = _Kernel(
         surface=surface.name,
         full_batch=full_batch,
@@ -522,9 +523,8 @@ def _prepare(surface_name, optimizers, starts, steps, batch_size, seed, surface_
         has_test=data.test is not None,
         starts_pad=s_pad,
         configs_pad=len(hp_host),
-        devices=shard_count(s_pad),
+        devices=layout.devices,
     )
-    layout = _Layout(s_pad)
     return _Prepared(
         surface=surface,
         configs=configs,
@@ -676,7 +676,7 @@ def simulate(
     positions = np.empty((c, t, s, 2), np.float32)
     loss = np.empty((c, t, s), np.float32)
     grad_norm = np.empty((c, t, s), np.float32)
-    test_loss = np.empty((c, t, s), np.float32) if prep.surface.has_test_set else None
+    test_loss = np.empty((c, t, s), np.float32) if prep.has_test else None
     diverged_at = np.full((c, s), -1, np.int32)
     for ch in _stream(prep):
         # One strided copy per chunk turns time-major chunks into the config-major result.
@@ -714,13 +714,13 @@ def simulate_final(
     init, _, final = prep.kernels
     carry, _ = init(prep.starts_pad, prep.hp, prep.env)
     carry = final(carry, prep.start_ids, prep.layout.replicated(np.int32(prep.steps)), prep.hp, prep.env)
-    full_vg = _final_eval(prep.surface.name)
-    loss, grad = full_vg(np.stack([np.asarray(v) for v in carry.theta], axis=-1), prep.env)
     c, s = len(prep.configs), prep.starts.shape[0]
+    theta_all = np.stack([np.asarray(v) for v in carry.theta], axis=-1)
+    # The carry holds the full-batch gradient at the end points already; only the loss is new.
+    loss_h = np.asarray(_final_loss(prep.surface.name)(theta_all, prep.env))[:c, :s]
     alive = np.asarray(carry.alive)[:c, :s]
-    theta = np.stack([np.asarray(v) for v in carry.theta], axis=-1)[:c, :s]
-    loss_h = np.asarray(loss)[:c, :s]
-    gn = np.linalg.norm(np.asarray(grad)[:c, :s], axis=-1)
+    theta = theta_all[:c, :s]
+    gn = np.hypot(np.asarray(carry.grad[0]), np.asarray(carry.grad[1]))[:c, :s]
     return FinalResult(
         positions=np.where(alive[..., None], theta, np.nan).astype(np.float32),
         loss=np.where(alive, loss_h, np.nan).astype(np.float32),
@@ -731,6 +731,6 @@ def simulate_final(
 
 
 @functools.cache
-def _final_eval(name: str):
+def _final_loss(name: str):
     full_loss, _, _ = loss_functions(get_surface(name))
-    return jax.jit(jax.vmap(jax.vmap(jax.value_and_grad(full_loss), in_axes=(0, None)), in_axes=(0, None)))
+    return jax.jit(jax.vmap(jax.vmap(full_loss, in_axes=(0, None)), in_axes=(0, None)))
