@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -37,6 +39,17 @@ def test_security_headers_on_every_response(client):
         csp = r.headers["content-security-policy"]
         assert "default-src 'self'" in csp and "script-src 'self'" in csp and "http" not in csp
         assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_browser_code_never_turns_text_into_code():
+    # The CSP must allow 'unsafe-eval' for Plotly's WebGL traces, so the app's own modules are
+    # held to it here: no eval, no Function, no HTML parsed from strings.
+    static = Path(__file__).resolve().parent.parent / "static"
+    forbidden = re.compile(r"\beval\s*\(|\bFunction\s*\(|innerHTML|outerHTML|insertAdjacentHTML|document\.write|\bon[a-z]+\s*=\s*[\"']")
+    files = [*sorted((static / "js").glob("*.js")), static / "index.html"]
+    assert len(files) >= 8
+    offenders = [f"{f.name}: {m.group(0)}" for f in files for m in forbidden.finditer(f.read_text())]
+    assert offenders == []
 
 
 def test_surfaces_catalogue(client):

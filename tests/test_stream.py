@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from websockets.sync.client import connect
 
+from surfaces.critical import minimum_ratio
 from tests.server_process import get_json, running_server
 
 
@@ -99,6 +100,20 @@ def test_diverged_starts_are_nan_from_their_step_on(server):
     d = done["diverged_at"][0]
     assert done["diverged"] == 1 and d[0] > 0 and d[1] == -1
     assert np.isnan(loss[d[0] :, 0]).all() and np.isfinite(loss[: d[0], 0]).all() and np.isfinite(loss[:, 1]).all()
+    assert done["minimum_ratio"][0][0] is None  # no Hessian where a start diverged
+
+
+def test_done_gives_the_minimum_ratio_of_every_end_point(server):
+    # On himmelblau a start at the minimum (3, 2) stays there (ratio 1); a start at the local
+    # maximum barely moves in 20 small steps (ratio 0); the third is wherever it got to.
+    run = {"surface": "himmelblau", "optimizers": [{"lr": 0.01}], "starts": [[3.0, 2.0], [-0.270845, -0.923039], [0.5, 0.5]], "steps": 20}
+    with connect(ws_url(server), max_size=None) as ws:
+        ws.send(json.dumps({"type": "run", **run}))
+        _, frames, done = receive_run(ws)
+    end = frames[-1]["positions"][-1, 0]
+    expected = minimum_ratio("himmelblau", end)
+    assert done["minimum_ratio"][0] == expected.tolist()
+    assert done["minimum_ratio"][0][0] == 1.0 and done["minimum_ratio"][0][1] == 0.0  # a minimum; himmelblau's maximum
 
 
 def test_a_new_run_supersedes_the_one_in_flight(server):

@@ -27,7 +27,8 @@ from server.compute import Busy
 from server.errors import validation_detail
 from server.models import RunRequest
 from server.requests import TooLarge, run_arguments
-from server.serialize import FRAME_LAYOUT, pack_frame
+from server.serialize import FRAME_LAYOUT, finite_list, pack_frame
+from surfaces.critical import minimum_ratio
 from surfaces.engine import CHUNK_STEPS, Chunk
 
 router = APIRouter(tags=["stream"])
@@ -127,6 +128,7 @@ class StreamSession:
         try:
             chunks: Iterator[Chunk] = await gate.run(lambda: surfaces.simulate_chunks(**kwargs, copy=False))
             last: np.ndarray | None = None  # diverged_at as of the last frame
+            end: np.ndarray | None = None  # the newest positions, (C, S, 2)
             while not cancel.is_set():
                 started = time.perf_counter()
                 # Computed and packed in the worker: the chunk's arrays are views that the
@@ -135,7 +137,7 @@ class StreamSession:
                 compute_s += time.perf_counter() - started
                 if packed is None:
                     break
-                frame, shape, has_test, diverged_at = packed
+                frame, shape, has_test, diverged_at, end = packed
                 if last is None:
                     _, c, s, _ = shape
                     await self.send_json(
@@ -152,14 +154,16 @@ class StreamSession:
                     )
                 await self.send_bytes(frame)
                 last = diverged_at
-            if cancel.is_set() or last is None:
+            if cancel.is_set() or last is None or end is None:
                 return
+            ratios = await gate.run(lambda: _end_ratios(kwargs, end))
             await self.send_json(
                 {
                     "type": "done",
                     "run": run_id,
                     "diverged": int((last >= 0).sum()),
                     "diverged_at": last.tolist(),
+                    "minimum_ratio": ratios,
                     "compute_ms": round(compute_s * 1000.0, 3),
                     "compiled": surfaces.compilation_count() > compiled_before,
                 }
@@ -175,13 +179,22 @@ class StreamSession:
                     await self.error("internal error", run=run_id)
 
 
-def _next_frame(chunks: Iterator[Chunk], run_id: int) -> tuple[bytes, tuple[int, ...], bool, np.ndarray] | None:
+def _next_frame(chunks: Iterator[Chunk], run_id: int) -> tuple[bytes, tuple[int, ...], bool, np.ndarray, np.ndarray] | None:
     """The next frame and what the messages need of its chunk, keeping no view of the chunk's
     buffers (a live view would stop the engine reusing them)."""
     chunk = next(chunks, None)
     if chunk is None:
         return None
-    return pack_frame(run_id, chunk), chunk.positions.shape, chunk.test_loss is not None, chunk.diverged_at
+    end = np.array(chunk.positions[-1], dtype=np.float32)
+    return pack_frame(run_id, chunk), chunk.positions.shape, chunk.test_loss is not None, chunk.diverged_at.copy(), end
+
+
+def _end_ratios(kwargs: dict[str, Any], end: np.ndarray) -> list[list[float | None]]:
+    """The lecture's minimum ratio (share of positive Hessian eigenvalues) at every end point,
+    [C][S], null where a start diverged."""
+    c, s, _ = end.shape
+    ratios = minimum_ratio(kwargs["surface"], end.reshape(c * s, 2), kwargs["surface_params"])
+    return [finite_list(row) for row in ratios.reshape(c, s)]
 
 
 @router.websocket("/ws/run")

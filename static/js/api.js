@@ -11,8 +11,8 @@ async function json(path, options) {
 export const getSurfaces = () => json("api/surfaces");
 
 // An odd n puts a grid point on every axis' middle (the origin of the symmetric domains).
-export function getGrid(name, params, n = 121) {
-  const query = new URLSearchParams({ n: String(n), ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])) });
+export function getGrid(name, params, n = 121, split = "train") {
+  const query = new URLSearchParams({ n: String(n), split, ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])) });
   return json(`api/surfaces/${encodeURIComponent(name)}/grid?${query}`);
 }
 

@@ -69,6 +69,38 @@ const LABELS = {
   not_critical: ["not a critical point", "不是臨界點", "不是临界点"],
   degenerate: ["degenerate (test cannot decide)", "退化（無法判斷）", "退化（无法判断）"],
   error: ["error", "錯誤", "错误"],
+  view_contour: ["Contour", "等高線", "等高线"],
+  view_3d: ["3-D surface", "立體曲面", "立体曲面"],
+  show_test: ["Test surface over the training one", "在訓練曲面上疊加測試曲面", "在训练曲面上叠加测试曲面"],
+  no_test: ["(this surface has no test set)", "（此曲面沒有測試資料）", "（此曲面没有测试数据）"],
+  train_surface: ["training loss", "訓練 loss", "训练 loss"],
+  test_surface: ["test loss (dashed)", "測試 loss（虛線）", "测试 loss（虚线）"],
+  export_png: ["Save PNG", "存成 PNG", "保存 PNG"],
+  export_webm: ["Save video (WebM)", "存成影片（WebM）", "保存视频（WebM）"],
+  recording: ["recording", "錄製中", "录制中"],
+  saved: ["saved", "已儲存", "已保存"],
+  step_back: ["One step back", "上一步", "上一步"],
+  step_forward: ["One step forward", "下一步", "下一步"],
+  speed: ["Speed", "速度", "速度"],
+  loss_title: ["Loss vs step: median, 10–90 % band", "Loss 對步數：中位數與 10–90 % 範圍", "Loss 对步数：中位数与 10–90 % 范围"],
+  grad_title: ["Gradient norm ‖g‖ vs step", "梯度大小 ‖g‖ 對步數", "梯度大小 ‖g‖ 对步数"],
+  lr_title: ["Learning rate η_t", "學習率 η_t", "学习率 η_t"],
+  ratio_title: ["Minimum ratio at the end points", "終點的 minimum ratio", "终点的 minimum ratio"],
+  ratio_0: ["0 (maximum-like)", "0（像最大值）", "0（像最大值）"],
+  ratio_half: ["½ (saddle-like)", "½（像鞍點）", "½（像鞍点）"],
+  ratio_1: ["1 (minimum-like)", "1（像最小值）", "1（像最小值）"],
+  sampled: ["percentiles over {n} of the starts", "百分位數取自 {n} 個起始點", "百分位数取自 {n} 个起始点"],
+  selected: ["selected start", "選取的起始點", "选取的起始点"],
+  selected_title: ["Selected start", "選取的起始點", "选取的起始点"],
+  selected_hint: ["Click a dot to follow one start: its own loss and gradient norm appear in white.", "點一個點來追蹤一個起始點：它自己的 loss 與梯度以白線顯示。", "点一个点来追踪一个起始点：它自己的 loss 与梯度以白线显示。"],
+  selected_info: ["config {c}, start {s}: from ({x0}, {y0}) to ({x1}, {y1}), loss {l}", "設定 {c}、起始點 {s}：從 ({x0}, {y0}) 到 ({x1}, {y1})，loss {l}", "设定 {c}、起始点 {s}：从 ({x0}, {y0}) 到 ({x1}, {y1})，loss {l}"],
+  keys_title: ["Keyboard", "鍵盤", "键盘"],
+  key_play: ["play / pause", "播放／暫停", "播放／暂停"],
+  key_step: ["one step back / forward", "上一步／下一步", "上一步／下一步"],
+  key_ends: ["first / last step", "第一步／最後一步", "第一步／最后一步"],
+  key_view: ["contour ↔ 3-D", "等高線 ↔ 立體", "等高线 ↔ 立体"],
+  basin_pass: ["basin map: pass {k} of {n} ({g}×{g})…", "吸引盆地圖：第 {k}／{n} 輪（{g}×{g}）…", "吸引盆地图：第 {k}／{n} 轮（{g}×{g}）…"],
+  critical_points: ["critical points", "臨界點", "临界点"],
 };
 
 let current = "en";
@@ -79,11 +111,18 @@ export function setLanguage(lang) {
   for (const el of document.querySelectorAll("[data-i18n]")) {
     el.textContent = t(el.dataset.i18n);
   }
+  for (const el of document.querySelectorAll("[data-i18n-label]")) {
+    el.setAttribute("aria-label", t(el.dataset.i18nLabel));
+    el.title = t(el.dataset.i18nLabel);
+  }
 }
 
-export function t(key) {
+// `values` fill {name} placeholders (plain text substitution; nothing is evaluated).
+export function t(key, values = null) {
   const entry = LABELS[key];
-  return entry ? entry[LANGUAGES.indexOf(current)] : key;
+  let text = entry ? entry[LANGUAGES.indexOf(current)] : key;
+  if (values) for (const [k, v] of Object.entries(values)) text = text.replaceAll(`{${k}}`, String(v));
+  return text;
 }
 
 export function language() {

@@ -1,7 +1,9 @@
 // The one module that touches the DOM: builds the controls, keeps them and the URL in step
-// with the state, streams runs and draws them with Plotly.react.
+// with the state, streams runs and draws them with Plotly.
 import { analyze, basinMap, getGrid, getSurfaces, RunStream } from "./api.js";
+import { chartLayout, cursor, gradChart, lossChart, lrChart, ratioChart } from "./charts.js";
 import { language, setLanguage, t } from "./i18n.js";
+import { download, recordVideo, savePng, videoSupported } from "./recorder.js";
 import {
   MAX_CONFIGS,
   MOMENTUM_MODES,
@@ -11,13 +13,31 @@ import {
   configFromPreset,
   fromHash,
   runRequest,
+  startPoints,
   toHash,
 } from "./state.js";
-import { COLORS, basinTrace, contourTrace, criticalPointTrace, eigenTraces, lossLayout, lossTraces, surfaceLayout, trajectoryTraces } from "./traces.js";
+import { RunStats } from "./stats.js";
+import {
+  COLORS,
+  basinTrace,
+  contourTrace,
+  criticalPointTrace,
+  eigenTraces,
+  height,
+  layout3d,
+  movingUpdate,
+  selectedTraces,
+  surface3dTraces,
+  surfaceLayout,
+  surfaceModel,
+  testContourTrace,
+  trajectoryTraces,
+} from "./traces.js";
 
 const $ = (id) => document.getElementById(id);
+const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["toImage"] };
 // WebGL only pays for itself with thousands of moving dots; below that SVG draws everywhere,
-// including browsers (and headless ones) without a GPU.
+// including browsers without a GPU.
 const WEBGL = (() => {
   try {
     const canvas = document.createElement("canvas");
@@ -26,8 +46,27 @@ const WEBGL = (() => {
     return false;
   }
 })();
-const app = { surfaces: [], state: null, grid: null, run: null, time: 0, playing: false, analysis: null, analysisPoint: null, basins: null };
-window.errorscape = app; // for people poking at the page, and for its tests
+const WEBGL_ABOVE = 2000;
+const BASIN_PASSES = [32, 64, 128]; // coarse first, so the map appears at once and sharpens
+
+const app = {
+  surfaces: [],
+  state: null,
+  grid: null, // {train, test} models of the loss on a grid
+  run: null,
+  stats: null,
+  ratios: null, // minimum ratio of every end point, [C][S], when the run is done
+  time: 0,
+  playing: false,
+  analysis: null,
+  analysisPoint: null,
+  basins: null,
+  basinToken: 0,
+  movingFirst: -1, // index of the first animated trace in the surface plot, −1: redraw fully
+  timing: { changedAt: 0, firstDrawAt: 0, doneDrawAt: 0 }, // performance.now() stamps, read by bench/browser.py
+  playback: { frames: 0, since: 0 },
+};
+window.errorscape = app; // for people poking at the page, and for its tests and benchmark
 
 function surface() {
   return app.surfaces.find((s) => s.name === app.state.surface);
@@ -121,6 +160,10 @@ function buildSurfacePicker() {
     ),
   );
   $("batch-size").max = String(surface().n_examples);
+  const test = $("show-test");
+  test.disabled = !surface().has_test_set;
+  test.checked = app.state.test && surface().has_test_set;
+  test.parentElement.title = surface().has_test_set ? "" : t("no_test");
 }
 
 function buildConfigTabs() {
@@ -130,8 +173,10 @@ function buildConfigTabs() {
     b.type = "button";
     b.setAttribute("role", "tab");
     b.setAttribute("aria-selected", String(i === app.state.active));
-    b.innerHTML = `<span class="swatch" style="background:${COLORS[i]}"></span>`;
-    b.append(`${t("config")} ${i + 1}`);
+    const swatch = document.createElement("span");
+    swatch.className = "swatch";
+    swatch.style.background = COLORS[i];
+    b.append(swatch, `${t("config")} ${i + 1}`);
     b.addEventListener("click", () => {
       app.state.active = i;
       buildOptimizer();
@@ -158,6 +203,7 @@ function buildConfigTabs() {
   remove.addEventListener("click", () => {
     app.state.configs.splice(app.state.active, 1);
     app.state.active = Math.max(0, app.state.active - 1);
+    app.state.selected = null;
     buildOptimizer();
     changed();
   });
@@ -226,14 +272,16 @@ function buildOptimizer() {
   $("optimizer-controls").replaceChildren(...controls);
 }
 
-function syncTraining() {
+function syncControls() {
   $("steps").value = String(app.state.steps);
   $("batch-size").value = String(app.state.batch);
   $("seed").value = String(app.state.seed);
   $("language").value = app.state.lang;
+  $("speed").value = String(app.state.speed);
+  for (const radio of document.querySelectorAll("input[name=view]")) radio.checked = radio.value === app.state.view;
 }
 
-// --- running and drawing -------------------------------------------------------------------
+// --- running ------------------------------------------------------------------------------
 
 let pending = null;
 
@@ -241,85 +289,193 @@ function writeHash() {
   history.replaceState(null, "", toHash(app.state));
 }
 
-// Every change re-runs at once (debounced to one run per animation frame while a slider moves).
+async function loadGrid() {
+  const s = surface();
+  const [train, test] = await Promise.all([
+    getGrid(app.state.surface, app.state.params),
+    s.has_test_set ? getGrid(app.state.surface, app.state.params, 121, "test") : Promise.resolve(null),
+  ]);
+  app.grid = { train: surfaceModel(train), test: test ? surfaceModel(test) : null, traces: null };
+}
+
+// Every change re-runs at once (coalesced to one run per animation frame while a slider moves).
 function changed({ grid = false } = {}) {
+  app.timing.changedAt = performance.now();
   writeHash();
   app.basins = null; // it belonged to the previous settings
+  app.basinToken += 1;
   if (grid) app.grid = null;
   if (pending) cancelAnimationFrame(pending);
   pending = requestAnimationFrame(async () => {
     pending = null;
-    if (!app.grid) app.grid = await getGrid(app.state.surface, app.state.params);
-    app.playing = false;
-    $("play").textContent = t("play");
+    if (!app.grid) await loadGrid();
+    stopPlaying();
     const body = runRequest(app.state, surface());
     if (!body.starts.length) {
       app.run = null;
-      $("status").textContent = t("no_starts");
+      app.stats = null;
+      app.ratios = null;
+      status(t("no_starts"));
       drawSurface();
-      drawLoss();
+      drawCharts();
       return;
     }
-    $("status").textContent = t("running");
+    status(t("running"));
     stream.run(body);
   });
 }
 
-function drawSurface() {
-  if (!app.grid || !window.Plotly) return;
-  const s = surface();
-  const traces = [contourTrace(app.grid), ...(app.basins ? [basinTrace(app.basins)] : []), criticalPointTrace(s), ...trajectoryTraces(app.run, app.time, labels(), WEBGL && app.run !== null && app.run.starts * app.run.configs > 2000)];
-  if (app.analysis) traces.push(...eigenTraces(app.analysis, app.analysisPoint, s));
-  window.Plotly.react("surface-plot", traces, surfaceLayout(s, s.title[language()]), { displaylogo: false, responsive: true });
-}
-
-function drawLoss() {
-  if (!window.Plotly) return;
-  window.Plotly.react("loss-chart", lossTraces(app.run, labels(), { loss: t("loss"), test: t("test_loss") }), lossLayout(app.time), {
-    displaylogo: false,
-    responsive: true,
-  });
-}
-
-function setTime(time) {
-  app.time = time;
-  $("time").value = String(time);
-  $("time-label").textContent = String(time);
-  drawSurface();
-  drawLoss();
+function status(text) {
+  $("status").textContent = text;
 }
 
 const stream = new RunStream({
   onStart(run) {
     app.run = run;
+    app.stats = new RunStats(run);
+    app.ratios = null;
+    if (app.state.selected && (app.state.selected.config >= run.configs || app.state.selected.start >= run.starts)) app.state.selected = null;
     $("time").max = String(run.steps);
   },
   onFrame(run) {
-    if (!app.playing) setTime(run.filled - 1);
+    app.stats.update(run);
+    if (!app.playing) setTime(run.filled - 1, { full: true });
+    drawCharts();
+    if (!app.timing.firstDrawAt || app.timing.firstDrawAt < app.timing.changedAt) app.timing.firstDrawAt = performance.now();
   },
   onDone(run, message) {
-    const status = `${t("done")} · ${message.diverged} ${t("diverged")} · ${message.compute_ms.toFixed(0)} ms`;
-    $("status").textContent = status;
-    setTime(run.steps);
+    app.ratios = message.minimum_ratio;
+    const sampled = app.stats.stride > 1 ? ` · ${t("sampled", { n: app.stats.sampled })}` : "";
+    status(`${t("done")} · ${run.starts * run.configs} × ${run.steps} · ${message.diverged} ${t("diverged")} · ${message.compute_ms.toFixed(0)} ms${sampled}`);
+    setTime(run.steps, { full: true });
+    drawCharts();
+    showSelected();
+    app.timing.doneDrawAt = performance.now();
   },
   onError(detail) {
-    $("status").textContent = `${t("error")}: ${typeof detail === "string" ? detail : JSON.stringify(detail)}`;
+    status(`${t("error")}: ${typeof detail === "string" ? detail : JSON.stringify(detail)}`);
   },
 });
 
+// --- drawing ------------------------------------------------------------------------------
+
+function heightOf(loss) {
+  return height(loss, app.grid.train.low);
+}
+
+// The surface view at step `time` as a Plotly figure: the live view and every video frame.
+function surfaceFigure(time) {
+  const s = surface();
+  const three = app.state.view === "3d";
+  const showTest = app.state.test && app.grid.test !== null;
+  const title = s.title[language()];
+  const data = [];
+  if (three) {
+    data.push(...surface3dTraces(app.grid.train, showTest ? app.grid.test : null, { train: t("train_surface"), test: t("test_surface") }));
+    data.push(criticalPointTrace(s, t("critical_points"), app.grid.train));
+  } else {
+    if (!app.grid.traces) {
+      // Built once per grid: the same objects let Plotly.react skip recomputing the contours.
+      app.grid.traces = { train: contourTrace(app.grid.train), test: app.grid.test ? testContourTrace(app.grid.test, t("test_surface")) : null };
+    }
+    data.push(app.grid.traces.train);
+    if (showTest) data.push(app.grid.traces.test);
+    if (app.basins) data.push(basinTrace(app.basins));
+    data.push(criticalPointTrace(s, t("critical_points")));
+  }
+  if (app.analysis) data.push(...eigenTraces(app.analysis, app.analysisPoint, s, three ? app.grid.train : null));
+  const first = data.length;
+  const webgl = WEBGL && app.run !== null && app.run.starts * app.run.configs > WEBGL_ABOVE;
+  data.push(...trajectoryTraces(app.run, time, labels(), { webgl, z: three ? heightOf : null, divergedName: t("diverged") }));
+  data.push(...selectedTraces(app.run, time, app.state.selected, { z: three ? heightOf : null, name: t("selected") }));
+  return { data, layout: three ? layout3d(s, title) : surfaceLayout(s, title), first };
+}
+
+function drawSurface() {
+  if (!app.grid || !window.Plotly) return;
+  const fig = surfaceFigure(app.time);
+  // Only the 2-D view animates by moving its traces' data; 3-D redraws.
+  app.movingFirst = app.state.view === "3d" || !app.run ? -1 : fig.first;
+  return window.Plotly.react("surface-plot", fig.data, fig.layout, PLOT_CONFIG);
+}
+
+// The fast path while playing: move the trails, dots and crosses without touching the rest
+// of the figure (Plotly.animate with redraw off recomputes nothing else).
+function drawMoving() {
+  if (app.movingFirst < 0 || !app.run) return drawSurface();
+  const update = movingUpdate(app.run, app.time, app.movingFirst, app.state.selected);
+  const plot = $("surface-plot");
+  if (!plot.data || Math.max(...update.traces) >= plot.data.length) return drawSurface(); // the figure changed shape
+  return window.Plotly.animate("surface-plot", update, { mode: "immediate", transition: { duration: 0 }, frame: { duration: 0, redraw: false } });
+}
+
+function positive(key) {
+  const st = app.stats;
+  if (!st || !st.q[key]) return false;
+  const low = st.q[key].p10;
+  for (let i = 0; i < st.done * st.configs; i++) if (low[i] <= 0) return false;
+  return true;
+}
+
+function drawCharts() {
+  if (!window.Plotly) return;
+  const names = { test: t("test_loss"), selected: t("selected") };
+  const time = app.run ? app.time : null;
+  const sel = app.state.selected;
+  window.Plotly.react("loss-chart", lossChart(app.run, app.stats, labels(), sel, names), chartLayout(t("loss_title"), { t: time, log: positive("loss") }), PLOT_CONFIG);
+  window.Plotly.react("grad-chart", gradChart(app.run, app.stats, labels(), sel, names), chartLayout(t("grad_title"), { t: time, log: positive("gradNorm") }), PLOT_CONFIG);
+  window.Plotly.react("lr-chart", lrChart(app.state.configs, app.state.steps, labels()), chartLayout(t("lr_title"), { t: time, fromZero: true }), PLOT_CONFIG);
+  const bins = [t("ratio_0"), t("ratio_half"), t("ratio_1")];
+  window.Plotly.react("ratio-chart", ratioChart(app.ratios, labels(), bins), chartLayout(t("ratio_title"), { xTitle: "", barmode: "group" }), PLOT_CONFIG);
+}
+
+// The step cursor on the time charts; throttled while playing, where it is the least of it.
+let cursorAt = 0;
+function moveCursor(force = false) {
+  const now = performance.now();
+  if (!force && now - cursorAt < 120) return;
+  cursorAt = now;
+  for (const id of ["loss-chart", "grad-chart", "lr-chart"]) {
+    const el = $(id);
+    if (el && el.layout) window.Plotly.relayout(el, { shapes: [cursor(app.time)] });
+  }
+}
+
+function setTime(time, { full = false } = {}) {
+  app.time = time;
+  $("time").value = String(time);
+  $("time-label").textContent = String(time);
+  const drawn = full ? drawSurface() : drawMoving();
+  moveCursor(full);
+  return drawn;
+}
+
+function stopPlaying() {
+  app.playing = false;
+  $("play").textContent = t("play");
+}
+
+// Playback advances `speed` × (steps / 150) steps per animation frame: the whole run takes
+// about 2.5 s at 1× whatever its length.
 function play() {
   if (!app.run) return;
-  app.playing = !app.playing;
-  $("play").textContent = app.playing ? t("pause") : t("play");
-  if (!app.playing) return;
+  if (app.playing) {
+    stopPlaying();
+    return;
+  }
+  app.playing = true;
+  $("play").textContent = t("pause");
   if (app.time >= app.run.filled - 1) app.time = 0;
+  let clock = app.time;
+  app.playback = { frames: 0, since: performance.now() };
   const tick = () => {
-    if (!app.playing) return;
-    const next = Math.min(app.time + Math.max(1, Math.round(app.run.steps / 150)), app.run.filled - 1);
-    setTime(next);
+    if (!app.playing || !app.run) return;
+    clock = Math.min(clock + Math.max(0.05, (app.state.speed * app.run.steps) / 150), app.run.filled - 1);
+    const next = Math.floor(clock);
+    if (next !== app.time) setTime(next);
     if (next >= app.run.steps) {
-      app.playing = false;
-      $("play").textContent = t("play");
+      stopPlaying();
+      setTime(app.run.steps, { full: true });
       return;
     }
     requestAnimationFrame(tick);
@@ -327,40 +483,69 @@ function play() {
   requestAnimationFrame(tick);
 }
 
+function stepBy(delta) {
+  if (!app.run) return;
+  stopPlaying();
+  setTime(Math.max(0, Math.min(app.run.filled - 1, app.time + delta)));
+}
+
+// --- basin map ------------------------------------------------------------------------------
+
 async function showBasins() {
   const button = $("basin-map");
+  const progress = $("basin-progress");
+  const token = ++app.basinToken;
   button.disabled = true;
-  $("status").textContent = t("basin_computing");
+  progress.hidden = false;
+  progress.max = BASIN_PASSES.length;
   try {
     const config = app.state.configs[app.state.active];
-    app.basins = await basinMap({
-      surface: app.state.surface,
-      surface_params: app.state.params,
-      optimizer: config,
-      grid: 96,
-      steps: app.state.steps,
-      batch_size: app.state.batch > 0 ? app.state.batch : null,
-      seed: app.state.seed,
-    });
-    $("status").textContent = t("basin_done");
-    drawSurface();
+    for (let k = 0; k < BASIN_PASSES.length; k++) {
+      const g = BASIN_PASSES[k];
+      progress.value = k;
+      status(t("basin_pass", { k: k + 1, n: BASIN_PASSES.length, g }));
+      const map = await basinMap({
+        surface: app.state.surface,
+        surface_params: app.state.params,
+        optimizer: { ...config, decay_steps: Math.max(1, app.state.steps) },
+        grid: g,
+        steps: app.state.steps,
+        batch_size: app.state.batch > 0 ? app.state.batch : null,
+        seed: app.state.seed,
+      });
+      if (token !== app.basinToken) return; // the settings changed meanwhile
+      app.basins = map;
+      if (app.state.view === "3d") setView("contour");
+      else drawSurface();
+    }
+    progress.value = BASIN_PASSES.length;
+    status(t("basin_done"));
   } catch (err) {
-    $("status").textContent = `${t("error")}: ${err.message}`;
+    status(`${t("error")}: ${err.message}`);
   } finally {
     button.disabled = false;
+    progress.hidden = true;
   }
 }
 
-// --- the Hessian panel ---------------------------------------------------------------------
+// --- the Hessian panel and the selected start ----------------------------------------------
 
 function fmt(v) {
   return v === null ? "—" : Number(v).toPrecision(4);
 }
 
 async function showAnalysis(point) {
-  const a = await analyze(app.state.surface, app.state.params, point);
+  let a;
+  try {
+    a = await analyze(app.state.surface, app.state.params, point);
+  } catch (err) {
+    status(`${t("error")}: ${err.message}`);
+    return;
+  }
   app.analysis = a;
   app.analysisPoint = point;
+  $("point-x").value = String(point[0]);
+  $("point-y").value = String(point[1]);
   const rows = [
     [t("kind"), t(a.kind), "verdict"],
     [t("point"), `(${fmt(point[0])}, ${fmt(point[1])})`],
@@ -395,21 +580,96 @@ function escape() {
   changed();
 }
 
+function showSelected() {
+  const sel = app.state.selected;
+  const run = app.run;
+  const info = $("selected-info");
+  if (!sel || !run || sel.config >= run.configs || sel.start >= run.starts) {
+    info.textContent = t("selected_hint");
+    return;
+  }
+  const at = (k) => (k * run.configs + sel.config) * run.starts + sel.start;
+  const end = Math.max(0, run.filled - 1);
+  info.textContent = t("selected_info", {
+    c: sel.config + 1,
+    s: sel.start + 1,
+    x0: fmt(run.positions[2 * at(0)]),
+    y0: fmt(run.positions[2 * at(0) + 1]),
+    x1: fmt(Number.isNaN(run.positions[2 * at(end)]) ? null : run.positions[2 * at(end)]),
+    y1: fmt(Number.isNaN(run.positions[2 * at(end) + 1]) ? null : run.positions[2 * at(end) + 1]),
+    l: fmt(Number.isNaN(run.loss[at(end)]) ? null : run.loss[at(end)]),
+  });
+}
+
+function select_(config, start) {
+  app.state.selected = { config, start };
+  writeHash();
+  showSelected();
+  drawCharts();
+  drawSurface();
+}
+
+// --- exports ----------------------------------------------------------------------------------
+
+function exportName() {
+  return `errorscape-${app.state.surface}-${app.state.view}`;
+}
+
+function exportPng() {
+  const el = $("surface-plot");
+  savePng(el, exportName(), { width: el.clientWidth, height: el.clientHeight });
+}
+
+async function exportVideo() {
+  if (!app.run) return;
+  const button = $("export-webm");
+  button.disabled = true;
+  try {
+    const frames = 48;
+    const times = Array.from({ length: frames + 1 }, (_, i) => Math.round((i * app.run.steps) / frames));
+    const el = $("surface-plot");
+    const width = Math.min(1280, el.clientWidth) & ~1;
+    const height = Math.min(800, el.clientHeight) & ~1;
+    const blob = await recordVideo((time) => surfaceFigure(time), times, {
+      width,
+      height,
+      onProgress: (p) => status(`${t("recording")} ${Math.round(100 * p)} %`),
+    });
+    app.lastVideo = blob;
+    download(blob, `${exportName()}.webm`);
+    status(`${t("saved")} ${exportName()}.webm (${(blob.size / 1024).toFixed(0)} KiB)`);
+  } catch (err) {
+    status(`${t("error")}: ${err.message}`);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 // --- wiring ------------------------------------------------------------------------------
 
 function render() {
   setLanguage(app.state.lang);
   buildSurfacePicker();
   buildOptimizer();
-  syncTraining();
+  syncControls();
+  $("export-webm").disabled = !videoSupported();
+}
+
+function setView(view) {
+  app.state.view = view;
+  syncControls();
+  writeHash();
+  drawSurface();
 }
 
 function wire() {
   $("language").addEventListener("change", () => {
     app.state.lang = $("language").value;
+    if (app.grid) app.grid.traces = null; // their names are in the old language
     render();
     drawSurface();
-    drawLoss();
+    drawCharts();
+    showSelected();
     writeHash();
   });
   $("surface").addEventListener("change", () => {
@@ -417,6 +677,7 @@ function wire() {
     app.state.params = {};
     app.state.starts = { clicks: [], random: 0, grid: 0, defaults: true };
     app.state.batch = Math.min(app.state.batch, surface().n_examples);
+    app.state.selected = null;
     app.analysis = null;
     render();
     changed({ grid: true });
@@ -435,6 +696,7 @@ function wire() {
   });
   $("clear-starts").addEventListener("click", () => {
     app.state.starts = { clicks: [], random: 0, grid: 0, defaults: false };
+    app.state.selected = null;
     app.run = null;
     changed();
   });
@@ -448,15 +710,46 @@ function wire() {
     });
   }
   $("play").addEventListener("click", play);
+  $("step-back").addEventListener("click", () => stepBy(-1));
+  $("step-forward").addEventListener("click", () => stepBy(1));
+  $("speed").addEventListener("change", () => {
+    app.state.speed = Number($("speed").value);
+    writeHash();
+  });
   $("time").addEventListener("input", () => {
-    app.playing = false;
+    stopPlaying();
     setTime(Number($("time").value));
+  });
+  for (const radio of document.querySelectorAll("input[name=view]")) radio.addEventListener("change", () => setView(radio.value));
+  $("show-test").addEventListener("change", () => {
+    app.state.test = $("show-test").checked;
+    writeHash();
+    drawSurface();
   });
   $("escape").addEventListener("click", escape);
   $("basin-map").addEventListener("click", showBasins);
+  $("export-png").addEventListener("click", exportPng);
+  $("export-webm").addEventListener("click", exportVideo);
   $("analyze-point").addEventListener("click", () => {
     const point = [Number($("point-x").value), Number($("point-y").value)];
     if (point.every(Number.isFinite)) showAnalysis(point);
+  });
+  // Playback keys work anywhere but in a text field or a list, where they already mean something.
+  document.addEventListener("keydown", (event) => {
+    const tag = event.target.tagName;
+    if (event.ctrlKey || event.metaKey || event.altKey || tag === "SELECT" || tag === "TEXTAREA" || (tag === "INPUT" && event.target.type !== "radio" && event.target.type !== "checkbox")) return;
+    const actions = {
+      " ": play,
+      ArrowLeft: () => stepBy(-1),
+      ArrowRight: () => stepBy(1),
+      Home: () => stepBy(-Infinity),
+      End: () => stepBy(Infinity),
+      3: () => setView(app.state.view === "3d" ? "contour" : "3d"),
+    };
+    const action = actions[event.key];
+    if (!action || (tag === "BUTTON" && event.key === " ")) return;
+    event.preventDefault();
+    action();
   });
 }
 
@@ -466,16 +759,22 @@ function wirePlotClicks() {
     const p = event.points && event.points[0];
     if (!p || p.x === undefined || p.y === undefined) return;
     const point = [Number(p.x), Number(p.y)];
-    const mode = document.querySelector("input[name=click-mode]:checked").value;
-    if (mode === "analyze") {
-      $("point-x").value = String(point[0]);
-      $("point-y").value = String(point[1]);
+    const meta = p.data && p.data.meta;
+    if (meta && typeof meta.dots === "number") {
+      // A start's dot: follow it, and analyse where it is.
+      select_(meta.dots, p.pointNumber);
       showAnalysis(point);
+      return;
     }
+    const mode = document.querySelector("input[name=click-mode]:checked").value;
+    if (mode === "analyze") showAnalysis(point);
     else {
       app.state.starts.clicks.push(point);
       changed();
     }
+  });
+  plot.on("plotly_animated", () => {
+    if (app.playing) app.playback.frames += 1;
   });
 }
 
@@ -484,8 +783,9 @@ async function start() {
   app.state = fromHash(window.location.hash, app.surfaces);
   render();
   wire();
-  app.grid = await getGrid(app.state.surface, app.state.params);
+  await loadGrid();
   drawSurface();
+  drawCharts();
   wirePlotClicks();
   changed();
 }
@@ -497,5 +797,8 @@ window.addEventListener("hashchange", () => {
   render();
   changed({ grid: true });
 });
+
+// Exposed for the tests: the start list the state describes.
+app.startPoints = () => startPoints(app.state, surface());
 
 start();

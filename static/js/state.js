@@ -48,8 +48,15 @@ export function defaultState() {
     steps: 300,
     batch: 0,
     seed: 0,
+    view: "contour", // or "3d"
+    test: false, // the test surface over the training one, where the surface has a test set
+    selected: null, // { config, start }: the start whose own curves the charts show
+    speed: 1,
   };
 }
+
+export const VIEWS = ["contour", "3d"];
+export const SPEEDS = [0.25, 0.5, 1, 2, 4];
 
 function number(value, { min, max, default: fallback }, integer = false) {
   let v = typeof value === "number" && Number.isFinite(value) ? value : fallback;
@@ -91,6 +98,16 @@ export function sanitize(raw, surfaces) {
   s.steps = number(raw.steps, { min: 1, max: 5000, default: 300 }, true);
   s.batch = number(raw.batch, { min: 0, max: 64, default: 0 }, true);
   s.seed = number(raw.seed, { min: 0, max: 4294967295, default: 0 }, true);
+  if (VIEWS.includes(raw.view)) s.view = raw.view;
+  s.test = raw.test === true;
+  const sel = raw.selected;
+  if (sel && typeof sel === "object") {
+    s.selected = {
+      config: number(sel.config, { min: 0, max: s.configs.length - 1, default: 0 }, true),
+      start: number(sel.start, { min: 0, max: 9999, default: 0 }, true),
+    };
+  }
+  if (SPEEDS.includes(raw.speed)) s.speed = raw.speed;
   return s;
 }
 

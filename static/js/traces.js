@@ -21,153 +21,295 @@ export function surfaceLayout(surface, title) {
 }
 
 // The loss is shown on a log scale above its minimum, so a narrow valley and a plateau are
-// both readable.
-export function contourTrace(grid) {
+// both readable. One model per grid, cached by the caller: the same trace objects let
+// Plotly.react skip recomputing the contours.
+export function surfaceModel(grid) {
   let low = Infinity;
   for (const row of grid.z) for (const v of row) if (v !== null && v < low) low = v;
-  const z = grid.z.map((row) => row.map((v) => (v === null ? null : Math.log10(v - low + 1e-3))));
+  return { x: grid.x, y: grid.y, low, z: grid.z.map((row) => row.map((v) => height(v, low))) };
+}
+
+export function height(v, low) {
+  return v === null || Number.isNaN(v) ? null : Math.log10(Math.max(v - low, 0) + 1e-3);
+}
+
+export function contourTrace(model, colorbarTitle = "log₁₀(L − min)") {
   return {
     type: "contour",
-    x: grid.x,
-    y: grid.y,
-    z,
+    x: model.x,
+    y: model.y,
+    z: model.z,
     colorscale: "Viridis",
     contours: { coloring: "heatmap", showlines: true },
     line: { color: "rgba(255,255,255,0.25)", width: 0.5 },
-    colorbar: { title: { text: "log₁₀(L − min)", font: { color: "#e5e7eb" } }, tickfont: { color: "#e5e7eb" } },
+    colorbar: { title: { text: colorbarTitle, font: { color: "#e5e7eb" } }, tickfont: { color: "#e5e7eb" } },
     hovertemplate: "θ = (%{x:.3f}, %{y:.3f})<extra></extra>",
     name: "loss",
     showlegend: false,
   };
 }
 
-export function criticalPointTrace(surface) {
-  const pts = surface.critical_points;
-  const symbol = { minimum: "star", maximum: "triangle-up", saddle: "x" };
+// The test surface over the training one: its contour lines only, dashed, so both read at once.
+export function testContourTrace(model, name) {
   return {
-    type: "scatter",
+    type: "contour",
+    x: model.x,
+    y: model.y,
+    z: model.z,
+    contours: { coloring: "none", showlines: true },
+    line: { color: "rgba(255,255,255,0.85)", width: 1.2, dash: "dash" },
+    ncontours: 14,
+    showscale: false,
+    hoverinfo: "skip",
+    name,
+    showlegend: true,
+  };
+}
+
+export function surface3dTraces(model, testModel, names) {
+  const traces = [
+    {
+      type: "surface",
+      x: model.x,
+      y: model.y,
+      z: model.z,
+      colorscale: "Viridis",
+      showscale: false,
+      opacity: testModel ? 0.85 : 1,
+      contours: { z: { show: true, usecolormap: true, project: { z: true }, width: 1 } },
+      hovertemplate: "θ = (%{x:.3f}, %{y:.3f})<extra></extra>",
+      name: names.train,
+    },
+  ];
+  if (testModel) {
+    traces.push({
+      type: "surface",
+      x: testModel.x,
+      y: testModel.y,
+      z: testModel.z,
+      colorscale: [[0, "#f8fafc"], [1, "#f8fafc"]],
+      showscale: false,
+      opacity: 0.35,
+      hoverinfo: "skip",
+      name: names.test,
+      showlegend: true,
+    });
+  }
+  return traces;
+}
+
+export function layout3d(surface, title) {
+  const [[x0, x1], [y0, y1]] = surface.domain;
+  const axis = { color: "#cbd5e1", gridcolor: "#374151", backgroundcolor: "#111827", showbackground: true };
+  return {
+    title: { text: title, font: { color: "#e5e7eb", size: 18 } },
+    paper_bgcolor: "#111827",
+    margin: { l: 0, r: 0, t: 40, b: 0 },
+    showlegend: true,
+    legend: { font: { color: "#e5e7eb" }, bgcolor: "rgba(17,24,39,0.7)", orientation: "h", x: 0, y: 0 },
+    scene: {
+      xaxis: { ...axis, range: [x0, x1], title: { text: "θ₁" } },
+      yaxis: { ...axis, range: [y0, y1], title: { text: "θ₂" } },
+      zaxis: { ...axis, title: { text: "log₁₀(L − min)" } },
+      aspectmode: "manual",
+      aspectratio: { x: 1, y: 1, z: 0.6 },
+      camera: { eye: { x: 1.4, y: -1.4, z: 1.0 } },
+    },
+    uirevision: surface.name,
+  };
+}
+
+// `model`: draw in 3-D, each point at the height of the nearest grid point.
+export function criticalPointTrace(surface, name = "critical points", model = null) {
+  const pts = surface.critical_points;
+  const symbol = model ? { minimum: "diamond", maximum: "circle", saddle: "x" } : { minimum: "star", maximum: "triangle-up", saddle: "x" };
+  const trace = {
+    type: model ? "scatter3d" : "scatter",
     mode: "markers",
     x: pts.map((p) => p.point[0]),
     y: pts.map((p) => p.point[1]),
-    marker: { symbol: pts.map((p) => symbol[p.kind]), size: 12, color: "#facc15", line: { color: "#000", width: 1 } },
+    marker: { symbol: pts.map((p) => symbol[p.kind]), size: model ? 6 : 12, color: "#facc15", line: { color: "#000", width: 1 } },
     text: pts.map((p) => p.kind),
     hovertemplate: "%{text} (%{x:.3f}, %{y:.3f})<extra></extra>",
-    name: "critical points",
+    name,
   };
+  if (model) trace.z = pts.map((p) => heightAt(model, p.point[0], p.point[1]));
+  return trace;
+}
+
+// The model's height at the grid point nearest (x, y).
+export function heightAt(model, x, y) {
+  const nearest = (axis, v) => {
+    const i = Math.round(((v - axis[0]) / (axis[axis.length - 1] - axis[0])) * (axis.length - 1));
+    return Math.max(0, Math.min(axis.length - 1, i));
+  };
+  return model.z[nearest(model.y, y)][nearest(model.x, x)];
 }
 
 function offset(run, t, c) {
   return (t * run.configs + c) * run.starts;
 }
 
-// `webgl`: whether the browser can draw WebGL traces (10,000 moving dots need it); without it
-// the same traces are drawn as SVG.
-export function trajectoryTraces(run, t, labels, webgl = true) {
+const clean = (v) => (Number.isNaN(v) ? null : v);
+
+// The moving parts of one configuration at step t: trails of the first TRAILS starts up to t
+// (null-separated) and the dot of every start. `z`: a function of the loss for 3-D heights.
+export function moving(run, t, c, z = null) {
+  const S = run.starts;
+  const upto = Math.max(0, Math.min(t, run.filled - 1));
+  const trails = Math.min(S, TRAILS);
+  const tx = [];
+  const ty = [];
+  const tz = [];
+  for (let s = 0; s < trails; s++) {
+    for (let k = 0; k <= upto; k++) {
+      const i = offset(run, k, c) + s;
+      tx.push(clean(run.positions[2 * i]));
+      ty.push(clean(run.positions[2 * i + 1]));
+      if (z) tz.push(z(run.loss[i]));
+    }
+    tx.push(null);
+    ty.push(null);
+    if (z) tz.push(null);
+  }
+  const dx = new Array(S);
+  const dy = new Array(S);
+  const dz = z ? new Array(S) : null;
+  const base = offset(run, upto, c);
+  for (let s = 0; s < S; s++) {
+    dx[s] = clean(run.positions[2 * (base + s)]);
+    dy[s] = clean(run.positions[2 * (base + s) + 1]);
+    if (z) dz[s] = z(run.loss[base + s]);
+  }
+  return { trail: { x: tx, y: ty, z: tz }, dots: { x: dx, y: dy, z: dz } };
+}
+
+// Trails, dots and diverged marks for every configuration, in that order per configuration
+// (animation updates traces by index: see movingUpdate). `webgl`: draw with WebGL (10,000
+// moving dots need it); without it the same traces are SVG.
+export function trajectoryTraces(run, t, labels, { webgl = true, z = null, divergedName = "diverged" } = {}) {
   const traces = [];
   if (!run) return traces;
-  const type = webgl ? "scattergl" : "scatter";
-  const S = run.starts;
-  const upto = Math.min(t, run.filled - 1);
+  const three = z !== null;
+  const type = three ? "scatter3d" : webgl ? "scattergl" : "scatter";
   for (let c = 0; c < run.configs; c++) {
     const color = COLORS[c % COLORS.length];
-    const xs = [];
-    const ys = [];
-    const trails = Math.min(S, TRAILS);
-    for (let s = 0; s < trails; s++) {
-      for (let k = 0; k <= upto; k++) {
-        const i = 2 * (offset(run, k, c) + s);
-        xs.push(run.positions[i]);
-        ys.push(run.positions[i + 1]);
-      }
-      xs.push(null);
-      ys.push(null);
-    }
-    traces.push({
-      type,
-      mode: "lines",
-      x: xs.map((v) => (Number.isNaN(v) ? null : v)),
-      y: ys.map((v) => (Number.isNaN(v) ? null : v)),
-      line: { color, width: 1.5 },
-      opacity: 0.7,
-      hoverinfo: "skip",
-      name: labels[c],
-      legendgroup: String(c),
-    });
-    const dx = new Array(S);
-    const dy = new Array(S);
-    const base = 2 * offset(run, Math.max(upto, 0), c);
-    for (let s = 0; s < S; s++) {
-      const x = run.positions[base + 2 * s];
-      const y = run.positions[base + 2 * s + 1];
-      dx[s] = Number.isNaN(x) ? null : x;
-      dy[s] = Number.isNaN(y) ? null : y;
-    }
-    traces.push({
+    const m = moving(run, t, c, z);
+    const trail = { type, mode: "lines", x: m.trail.x, y: m.trail.y, line: { color, width: three ? 3 : 1.5 }, opacity: 0.7, hoverinfo: "skip", name: labels[c], legendgroup: String(c) };
+    const dots = {
       type,
       mode: "markers",
-      x: dx,
-      y: dy,
-      marker: { color, size: 6, line: { color: "#000", width: 0.5 } },
+      x: m.dots.x,
+      y: m.dots.y,
+      marker: { color, size: three ? 3 : 6, line: { color: "#000", width: three ? 0 : 0.5 } },
       hovertemplate: "(%{x:.3f}, %{y:.3f})<extra></extra>",
       name: labels[c] + " ·",
       legendgroup: String(c),
       showlegend: false,
-    });
+      meta: { dots: c },
+    };
+    if (three) {
+      trail.z = m.trail.z;
+      dots.z = m.dots.z;
+    }
+    traces.push(trail, dots, divergedTrace(run, t, c, { type, z, name: divergedName }));
   }
   return traces;
 }
 
-function median(values) {
-  const v = values.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  if (!v.length) return null;
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
-}
-
-export function lossTraces(run, labels, names) {
-  if (!run) return [];
-  const traces = [];
-  const steps = [];
-  for (let k = 0; k < run.filled; k++) steps.push(k);
-  for (let c = 0; c < run.configs; c++) {
-    const series = (array) => steps.map((k) => median(Array.from(array.subarray(offset(run, k, c), offset(run, k, c) + run.starts))));
-    traces.push({ type: "scatter", mode: "lines", x: steps, y: series(run.loss), line: { color: COLORS[c % COLORS.length], width: 2 }, name: `${labels[c]} — ${names.loss}` });
-    if (run.testLoss) {
-      traces.push({ type: "scatter", mode: "lines", x: steps, y: series(run.testLoss), line: { color: COLORS[c % COLORS.length], width: 2, dash: "dot" }, name: `${labels[c]} — ${names.test}` });
+// Where each diverged start was last finite, from its divergence step on: a red cross.
+export function divergedTrace(run, t, c, { type = "scatter", z = null, name = "diverged" } = {}) {
+  const x = [];
+  const y = [];
+  const zs = [];
+  if (run.divergedAt) {
+    const row = run.divergedAt[c];
+    for (let s = 0; s < run.starts; s++) {
+      const d = row[s];
+      if (d < 0 || d > t) continue;
+      const i = offset(run, Math.max(0, d - 1), c) + s;
+      x.push(clean(run.positions[2 * i]));
+      y.push(clean(run.positions[2 * i + 1]));
+      if (z) zs.push(z(run.loss[i]));
     }
   }
-  return traces;
+  const trace = {
+    type,
+    mode: "markers",
+    x,
+    y,
+    marker: { symbol: "x", size: type === "scatter3d" ? 6 : 11, color: "#ef4444", line: { color: "#7f1d1d", width: 1 } },
+    hovertemplate: `${name} (%{x:.3f}, %{y:.3f})<extra></extra>`,
+    name,
+    legendgroup: "diverged",
+    showlegend: c === 0 && x.length > 0,
+  };
+  if (z) trace.z = zs;
+  return trace;
 }
 
-export function lossLayout(t) {
-  return {
-    paper_bgcolor: "#111827",
-    plot_bgcolor: "#111827",
-    margin: { l: 50, r: 20, t: 10, b: 35 },
-    xaxis: { ...AXIS, title: { text: "step" } },
-    yaxis: { ...AXIS, title: { text: "loss" } },
-    legend: { font: { color: "#e5e7eb" } },
-    shapes: [{ type: "line", x0: t, x1: t, yref: "paper", y0: 0, y1: 1, line: { color: "#facc15", width: 1 } }],
+// A ring around the selected start's dot ([] when nothing is selected).
+export function selectedTraces(run, t, selected, { z = null, name = "selected" } = {}) {
+  if (!selected || !run || selected.config >= run.configs || selected.start >= run.starts) return [];
+  const k = Math.max(0, Math.min(t, run.filled - 1));
+  const i = offset(run, k, selected.config) + selected.start;
+  const trace = {
+    type: z ? "scatter3d" : "scatter",
+    mode: "markers",
+    x: [clean(run.positions[2 * i])],
+    y: [clean(run.positions[2 * i + 1])],
+    marker: { size: z ? 8 : 16, color: "rgba(0,0,0,0)", line: { color: "#ffffff", width: 3 }, symbol: "circle-open" },
+    name,
+    hoverinfo: "skip",
   };
+  if (z) trace.z = [z(run.loss[i])];
+  return [trace];
+}
+
+// The data of trajectoryTraces' trails, dots and crosses (then selectedTraces') at step t,
+// for Plotly.animate; `first`: the index of the first of them in the figure.
+export function movingUpdate(run, t, first, selected) {
+  const data = [];
+  const traces = [];
+  for (let c = 0; c < run.configs; c++) {
+    const m = moving(run, t, c);
+    const d = divergedTrace(run, t, c);
+    data.push({ x: m.trail.x, y: m.trail.y }, { x: m.dots.x, y: m.dots.y }, { x: d.x, y: d.y });
+    traces.push(first + 3 * c, first + 3 * c + 1, first + 3 * c + 2);
+  }
+  for (const ring of selectedTraces(run, t, selected)) {
+    data.push({ x: ring.x, y: ring.y });
+    traces.push(first + 3 * run.configs);
+  }
+  return { data, traces };
 }
 
 // The Hessian's eigenvectors as arrows through the analysed point: red for a negative
 // eigenvalue (the way down out of a saddle), green for a positive one.
-export function eigenTraces(analysis, point, surface) {
+export function eigenTraces(analysis, point, surface, model = null) {
   const [[x0, x1], [y0, y1]] = surface.domain;
   const scale = 0.12 * Math.max(x1 - x0, y1 - y0);
   const traces = [];
   for (let i = 0; i < 2; i++) {
     const v = [analysis.eigenvectors[0][i], analysis.eigenvectors[1][i]];
     const lam = analysis.eigenvalues[i];
+    const x = [point[0] - scale * v[0], point[0] + scale * v[0]];
+    const y = [point[1] - scale * v[1], point[1] + scale * v[1]];
+    const color = lam < 0 ? "#ef4444" : "#22c55e";
+    const name = `λ${i + 1} = ${lam === null ? "?" : lam.toPrecision(4)}`;
+    if (model) {
+      const h = heightAt(model, point[0], point[1]);
+      traces.push({ type: "scatter3d", mode: "lines", x, y, z: [h, h], line: { color, width: 8 }, name, hoverinfo: "name" });
+      continue;
+    }
     traces.push({
       type: "scatter",
       mode: "lines+markers",
-      x: [point[0] - scale * v[0], point[0] + scale * v[0]],
-      y: [point[1] - scale * v[1], point[1] + scale * v[1]],
-      line: { color: lam < 0 ? "#ef4444" : "#22c55e", width: 4 },
+      x,
+      y,
+      line: { color, width: 4 },
       marker: { symbol: "arrow", angleref: "previous", size: 12 },
-      name: `λ${i + 1} = ${lam === null ? "?" : lam.toPrecision(4)}`,
+      name,
       hoverinfo: "name",
     });
   }
