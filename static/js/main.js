@@ -25,7 +25,6 @@ import {
   eigenTraces,
   height,
   layout3d,
-  movingUpdate,
   selectedTraces,
   surface3dTraces,
   surfaceLayout,
@@ -36,8 +35,8 @@ import {
 
 const $ = (id) => document.getElementById(id);
 const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["toImage"] };
-// WebGL only pays for itself with thousands of moving dots; below that SVG draws everywhere,
-// including browsers without a GPU.
+// Trajectories are drawn with WebGL where the browser has it (10,000 dots stay responsive); SVG
+// is the fallback.
 const WEBGL = (() => {
   try {
     const canvas = document.createElement("canvas");
@@ -46,7 +45,6 @@ const WEBGL = (() => {
     return false;
   }
 })();
-const WEBGL_ABOVE = 2000;
 const BASIN_PASSES = [32, 64, 128]; // coarse first, so the map appears at once and sharpens
 
 const app = {
@@ -62,9 +60,9 @@ const app = {
   analysisPoint: null,
   basins: null,
   basinToken: 0,
-  movingFirst: -1, // index of the first animated trace in the surface plot, −1: redraw fully
-  timing: { changedAt: 0, firstDrawAt: 0, doneDrawAt: 0 }, // performance.now() stamps, read by bench/browser.py
-  playback: { frames: 0, since: 0 },
+  timing: { changedAt: 0, firstDrawAt: 0, doneDrawAt: 0, chartsDrawAt: 0 }, // performance.now() stamps, read by bench/browser.py
+  chartsStreamedAt: 0,
+  playback: { frames: 0, since: 0, until: 0 },
 };
 window.errorscape = app; // for people poking at the page, and for its tests and benchmark
 
@@ -332,6 +330,7 @@ function status(text) {
 const stream = new RunStream({
   onStart(run) {
     app.run = run;
+    app.chartsStreamedAt = performance.now();
     app.stats = new RunStats(run);
     app.ratios = null;
     if (app.state.selected && (app.state.selected.config >= run.configs || app.state.selected.start >= run.starts)) app.state.selected = null;
@@ -339,18 +338,17 @@ const stream = new RunStream({
   },
   onFrame(run) {
     app.stats.update(run);
-    if (!app.playing) setTime(run.filled - 1, { full: true });
-    drawCharts();
-    if (!app.timing.firstDrawAt || app.timing.firstDrawAt < app.timing.changedAt) app.timing.firstDrawAt = performance.now();
+    if (!app.playing) setTime(run.filled - 1);
+    drawCharts({ streaming: true });
   },
   onDone(run, message) {
     app.ratios = message.minimum_ratio;
     const sampled = app.stats.stride > 1 ? ` · ${t("sampled", { n: app.stats.sampled })}` : "";
     status(`${t("done")} · ${run.starts * run.configs} × ${run.steps} · ${message.diverged} ${t("diverged")} · ${message.compute_ms.toFixed(0)} ms${sampled}`);
-    setTime(run.steps, { full: true });
+    setTime(run.steps);
     drawCharts();
     showSelected();
-    app.timing.doneDrawAt = performance.now();
+    app.timing.chartsDrawAt = performance.now();
   },
   onError(detail) {
     status(`${t("error")}: ${typeof detail === "string" ? detail : JSON.stringify(detail)}`);
@@ -384,30 +382,63 @@ function surfaceFigure(time) {
     data.push(criticalPointTrace(s, t("critical_points")));
   }
   if (app.analysis) data.push(...eigenTraces(app.analysis, app.analysisPoint, s, three ? app.grid.train : null));
-  const first = data.length;
-  const webgl = WEBGL && app.run !== null && app.run.starts * app.run.configs > WEBGL_ABOVE;
-  data.push(...trajectoryTraces(app.run, time, labels(), { webgl, z: three ? heightOf : null, divergedName: t("diverged") }));
+  const webgl = WEBGL && app.run !== null;
+  data.push(...trajectoryTraces(app.run, time, labels(), { webgl, z: three ? heightOf : null, divergedName: t("diverged"), domain: s.domain }));
   data.push(...selectedTraces(app.run, time, app.state.selected, { z: three ? heightOf : null, name: t("selected") }));
-  return { data, layout: three ? layout3d(s, title) : surfaceLayout(s, title), first };
+  return { data, layout: three ? layout3d(s, title) : surfaceLayout(s, title) };
 }
 
-function drawSurface() {
-  if (!app.grid || !window.Plotly) return;
+function reactSurface() {
+  if (!app.grid || !window.Plotly) return null;
   const fig = surfaceFigure(app.time);
-  // Only the 2-D view animates by moving its traces' data; 3-D redraws.
-  app.movingFirst = app.state.view === "3d" || !app.run ? -1 : fig.first;
   return window.Plotly.react("surface-plot", fig.data, fig.layout, PLOT_CONFIG);
 }
 
-// The fast path while playing: move the trails, dots and crosses without touching the rest
-// of the figure (Plotly.animate with redraw off recomputes nothing else).
-function drawMoving() {
-  if (app.movingFirst < 0 || !app.run) return drawSurface();
-  const update = movingUpdate(app.run, app.time, app.movingFirst, app.state.selected);
-  const plot = $("surface-plot");
-  if (!plot.data || Math.max(...update.traces) >= plot.data.length) return drawSurface(); // the figure changed shape
-  return window.Plotly.animate("surface-plot", update, { mode: "immediate", transition: { duration: 0 }, frame: { duration: 0, redraw: false } });
+// One draw of the surface at a time, at most one per animation frame, always of the newest
+// state: requests made while a draw is in flight are merged into the next one, so a fast
+// stream or playback never queues up stale frames.
+const painter = { scheduled: false, busy: false };
+
+function drawSurface() {
+  if (painter.scheduled) return;
+  painter.scheduled = true;
+  requestAnimationFrame(paint);
 }
+
+async function paint() {
+  if (painter.busy) {
+    requestAnimationFrame(paint);
+    return;
+  }
+  painter.scheduled = false;
+  painter.busy = true;
+  try {
+    // A draw that never settles must not stop all later ones.
+    await Promise.race([reactSurface(), new Promise((resolve) => setTimeout(resolve, 2000))]);
+  } finally {
+    painter.busy = false;
+  }
+  afterDraw();
+}
+
+// Bookkeeping after each draw: the frame count while playing and the timing stamps that
+// bench/browser.py reads.
+function afterDraw() {
+  const now = performance.now();
+  if (app.playing) {
+    app.playback.frames += 1;
+    app.playback.until = now;
+  }
+  const run = app.run;
+  if (!run || run.filled === 0) return;
+  if (app.timing.firstDrawAt < app.timing.changedAt) app.timing.firstDrawAt = now;
+  if (run.divergedAt !== null && app.time === run.steps && app.timing.doneDrawAt < app.timing.changedAt) app.timing.doneDrawAt = now;
+}
+
+// Whether drawing is still to happen (the tests wait for it), and a redraw (the tests check
+// that drawing the same state twice gives the same picture).
+app.rendering = () => painter.scheduled || painter.busy;
+app.redraw = drawSurface;
 
 function positive(key) {
   const st = app.stats;
@@ -417,16 +448,43 @@ function positive(key) {
   return true;
 }
 
-function drawCharts() {
+// Each chart is redrawn only when what it shows changed (keys below): a full chart redraw
+// costs tens of milliseconds, and a slider drag asks for a new run every frame.
+const chartKeys = {};
+const STREAM_CHART_MS = 400;
+function drawChart(id, key, traces, layout) {
+  if (chartKeys[id] === key) return;
+  chartKeys[id] = key;
+  window.Plotly.react(id, traces(), layout(), PLOT_CONFIG);
+}
+
+function drawCharts({ streaming = false } = {}) {
   if (!window.Plotly) return;
   const names = { test: t("test_loss"), selected: t("selected") };
   const time = app.run ? app.time : null;
   const sel = app.state.selected;
-  window.Plotly.react("loss-chart", lossChart(app.run, app.stats, labels(), sel, names), chartLayout(t("loss_title"), { t: time, log: positive("loss") }), PLOT_CONFIG);
-  window.Plotly.react("grad-chart", gradChart(app.run, app.stats, labels(), sel, names), chartLayout(t("grad_title"), { t: time, log: positive("gradNorm") }), PLOT_CONFIG);
-  window.Plotly.react("lr-chart", lrChart(app.state.configs, app.state.steps, labels()), chartLayout(t("lr_title"), { t: time, fromZero: true }), PLOT_CONFIG);
+  const run = app.run;
+  // While a run streams in, its charts are redrawn at most every STREAM_CHART_MS (a short run
+  // is done before that and is drawn once), then when it is done.
+  if (streaming && performance.now() - app.chartsStreamedAt < STREAM_CHART_MS) return;
+  if (streaming) app.chartsStreamedAt = performance.now();
+  const progress = run ? app.stats.done : "none";
+  const runKey = `${run ? run.id : -1}|${progress}|${JSON.stringify(sel)}|${language()}`;
+  drawChart("loss-chart", runKey, () => lossChart(run, app.stats, labels(), sel, names), () => chartLayout(t("loss_title"), { t: time, log: positive("loss") }));
+  drawChart("grad-chart", runKey, () => gradChart(run, app.stats, labels(), sel, names), () => chartLayout(t("grad_title"), { t: time, log: positive("gradNorm") }));
+  drawChart(
+    "lr-chart",
+    `${JSON.stringify(app.state.configs)}|${app.state.steps}|${language()}`,
+    () => lrChart(app.state.configs, app.state.steps, labels()),
+    () => chartLayout(t("lr_title"), { t: time, fromZero: true }),
+  );
   const bins = [t("ratio_0"), t("ratio_half"), t("ratio_1")];
-  window.Plotly.react("ratio-chart", ratioChart(app.ratios, labels(), bins), chartLayout(t("ratio_title"), { xTitle: "", barmode: "group" }), PLOT_CONFIG);
+  drawChart(
+    "ratio-chart",
+    `${run ? run.id : -1}|${app.ratios !== null}|${language()}`,
+    () => ratioChart(app.ratios, labels(), bins),
+    () => chartLayout(t("ratio_title"), { xTitle: "", barmode: "group" }),
+  );
 }
 
 // The step cursor on the time charts; throttled while playing, where it is the least of it.
@@ -441,13 +499,12 @@ function moveCursor(force = false) {
   }
 }
 
-function setTime(time, { full = false } = {}) {
+function setTime(time) {
   app.time = time;
   $("time").value = String(time);
   $("time-label").textContent = String(time);
-  const drawn = full ? drawSurface() : drawMoving();
-  moveCursor(full);
-  return drawn;
+  drawSurface();
+  moveCursor();
 }
 
 function stopPlaying() {
@@ -467,7 +524,7 @@ function play() {
   $("play").textContent = t("pause");
   if (app.time >= app.run.filled - 1) app.time = 0;
   let clock = app.time;
-  app.playback = { frames: 0, since: performance.now() };
+  app.playback = { frames: 0, since: performance.now(), until: performance.now() };
   const tick = () => {
     if (!app.playing || !app.run) return;
     clock = Math.min(clock + Math.max(0.05, (app.state.speed * app.run.steps) / 150), app.run.filled - 1);
@@ -475,7 +532,7 @@ function play() {
     if (next !== app.time) setTime(next);
     if (next >= app.run.steps) {
       stopPlaying();
-      setTime(app.run.steps, { full: true });
+      setTime(app.run.steps);
       return;
     }
     requestAnimationFrame(tick);
@@ -773,9 +830,6 @@ function wirePlotClicks() {
       changed();
     }
   });
-  plot.on("plotly_animated", () => {
-    if (app.playing) app.playback.frames += 1;
-  });
 }
 
 async function start() {
@@ -784,7 +838,7 @@ async function start() {
   render();
   wire();
   await loadGrid();
-  drawSurface();
+  await reactSurface(); // now, not on the next frame: the click handlers attach to the plot it makes
   drawCharts();
   wirePlotClicks();
   changed();

@@ -184,10 +184,9 @@ export function moving(run, t, c, z = null) {
   return { trail: { x: tx, y: ty, z: tz }, dots: { x: dx, y: dy, z: dz } };
 }
 
-// Trails, dots and diverged marks for every configuration, in that order per configuration
-// (animation updates traces by index: see movingUpdate). `webgl`: draw with WebGL (10,000
+// Trails, dots and diverged marks for every configuration. `webgl`: draw with WebGL (10,000
 // moving dots need it); without it the same traces are SVG.
-export function trajectoryTraces(run, t, labels, { webgl = true, z = null, divergedName = "diverged" } = {}) {
+export function trajectoryTraces(run, t, labels, { webgl = true, z = null, divergedName = "diverged", domain = null } = {}) {
   const traces = [];
   if (!run) return traces;
   const three = z !== null;
@@ -212,13 +211,15 @@ export function trajectoryTraces(run, t, labels, { webgl = true, z = null, diver
       trail.z = m.trail.z;
       dots.z = m.dots.z;
     }
-    traces.push(trail, dots, divergedTrace(run, t, c, { type, z, name: divergedName }));
+    traces.push(trail, dots, divergedTrace(run, t, c, { type, z, name: divergedName, domain: z ? null : domain }));
   }
   return traces;
 }
 
-// Where each diverged start was last finite, from its divergence step on: a red cross.
-export function divergedTrace(run, t, c, { type = "scatter", z = null, name = "diverged" } = {}) {
+// Where each diverged start was last finite, from its divergence step on: a red cross. By
+// then it is usually far outside the view, so in 2-D (`domain` given) the cross sits where the
+// line from its start to that point leaves the view.
+export function divergedTrace(run, t, c, { type = "scatter", z = null, name = "diverged", domain = null } = {}) {
   const x = [];
   const y = [];
   const zs = [];
@@ -228,8 +229,11 @@ export function divergedTrace(run, t, c, { type = "scatter", z = null, name = "d
       const d = row[s];
       if (d < 0 || d > t) continue;
       const i = offset(run, Math.max(0, d - 1), c) + s;
-      x.push(clean(run.positions[2 * i]));
-      y.push(clean(run.positions[2 * i + 1]));
+      let px = run.positions[2 * i];
+      let py = run.positions[2 * i + 1];
+      if (domain) [px, py] = toEdge(px, py, run.positions[2 * (offset(run, 0, c) + s)], run.positions[2 * (offset(run, 0, c) + s) + 1], domain);
+      x.push(clean(px));
+      y.push(clean(py));
       if (z) zs.push(z(run.loss[i]));
     }
   }
@@ -266,22 +270,20 @@ export function selectedTraces(run, t, selected, { z = null, name = "selected" }
   return [trace];
 }
 
-// The data of trajectoryTraces' trails, dots and crosses (then selectedTraces') at step t,
-// for Plotly.animate; `first`: the index of the first of them in the figure.
-export function movingUpdate(run, t, first, selected) {
-  const data = [];
-  const traces = [];
-  for (let c = 0; c < run.configs; c++) {
-    const m = moving(run, t, c);
-    const d = divergedTrace(run, t, c);
-    data.push({ x: m.trail.x, y: m.trail.y }, { x: m.dots.x, y: m.dots.y }, { x: d.x, y: d.y });
-    traces.push(first + 3 * c, first + 3 * c + 1, first + 3 * c + 2);
-  }
-  for (const ring of selectedTraces(run, t, selected)) {
-    data.push({ x: ring.x, y: ring.y });
-    traces.push(first + 3 * run.configs);
-  }
-  return { data, traces };
+// The point where the segment from (x0, y0) (inside the domain) to (x, y) leaves the domain;
+// (x, y) itself when it is inside.
+export function toEdge(x, y, x0, y0, domain) {
+  const [[a, b], [c, d]] = domain;
+  if (x >= a && x <= b && y >= c && y <= d) return [x, y];
+  let s = 1;
+  const dx = x - x0;
+  const dy = y - y0;
+  if (dx > 0) s = Math.min(s, (b - x0) / dx);
+  if (dx < 0) s = Math.min(s, (a - x0) / dx);
+  if (dy > 0) s = Math.min(s, (d - y0) / dy);
+  if (dy < 0) s = Math.min(s, (c - y0) / dy);
+  s = Math.max(0, s);
+  return [x0 + s * dx, y0 + s * dy];
 }
 
 // The Hessian's eigenvectors as arrows through the analysed point: red for a negative

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -22,7 +23,7 @@ FLAGS = [
     "--no-first-run",
 ]
 ARTIFACTS = ROOT / "test-artifacts"
-RUN_DONE = "() => window.errorscape && window.errorscape.run && window.errorscape.run.divergedAt !== null"
+RUN_DONE = "() => window.errorscape && window.errorscape.run && window.errorscape.run.divergedAt !== null && !window.errorscape.rendering()"
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +74,30 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
+def rest_run(page: Page, server: str) -> dict:
+    """POST /api/run with the request the page's state describes."""
+    body = page.evaluate(
+        "async () => { const m = await import('/js/state.js'); const a = window.errorscape;"
+        " return m.runRequest(a.state, a.surfaces.find(s => s.name === a.state.surface)); }"
+    )
+    request = urllib.request.Request(server + "/api/run", json.dumps(body).encode(), {"content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def goto_state(page: Page, server: str, state: dict) -> None:
+    page.goto(server + "/#" + urllib.parse.quote(json.dumps(state)))
+    page.wait_for_function(RUN_DONE, timeout=120000)
+
+
+def trace(page: Page, plot: str, name: str) -> dict:
+    return page.evaluate(f"() => document.getElementById({json.dumps(plot)}).data.find(t => t.name === {json.dumps(name)})")
+
+
+def no_webgl_message(page: Page) -> bool:
+    return "WebGL is not supported" not in page.locator("#surface-plot").inner_text()
+
+
 def test_page_loads_clean_and_only_talks_to_its_own_host(page, server):
     page.goto(server + "/")
     page.wait_for_function(RUN_DONE, timeout=60000)
@@ -100,6 +125,7 @@ def test_moving_the_learning_rate_reruns_and_matches_the_rest_api(page, server):
     page.wait_for_function(RUN_DONE, timeout=60000)
     slider = page.locator("#lr")
     slider.focus()
+    page.wait_for_timeout(500)  # past the settling time after the first full draw: the new run is moved in place
     new_run(page, lambda: page.keyboard.press("ArrowRight"))
     lr = page.evaluate("() => window.errorscape.state.configs[0].lr")
     assert lr == pytest.approx(10 ** (-2 + 0.01), rel=1e-6)
@@ -111,6 +137,14 @@ def test_moving_the_learning_rate_reruns_and_matches_the_rest_api(page, server):
     with urllib.request.urlopen(request, timeout=60) as response:
         rest = json.loads(response.read())
     np.testing.assert_array_equal(end_points(page), np.array(rest["positions"], np.float32)[:, -1])
+    # What is drawn: the dots at the last step are those end points.
+    dots = page.evaluate("() => document.getElementById('surface-plot').data.filter(t => t.meta && t.meta.dots === 0).map(t => [t.x, t.y])")
+    np.testing.assert_array_equal(np.array(dots[0], np.float32).T, np.array(rest["positions"], np.float32)[0, -1])
+    # And on screen: the frames moved in place (Plotly.animate) look exactly like a full redraw.
+    moved = page.locator("#surface-plot").screenshot(path=str(ARTIFACTS / "lr-moved.png"))
+    page.evaluate("() => window.errorscape.redraw()")
+    page.wait_for_function("() => !window.errorscape.rendering()")
+    assert page.locator("#surface-plot").screenshot(path=str(ARTIFACTS / "lr-redrawn.png")) == moved
 
 
 def test_a_url_with_the_state_reproduces_the_run(page, server, browser):
@@ -190,11 +224,17 @@ def test_basin_map_fills(page, server):
     page.locator("#lr").fill("-1")  # η = 0.1: most of the grid reaches a minimum in 300 steps
     page.wait_for_function(RUN_DONE, timeout=60000)
     page.click("#basin-map")
-    page.wait_for_function("() => window.errorscape.basins !== null", timeout=120000)
+    # Coarse to fine: the map appears after the first pass, the progress bar counts passes.
+    page.wait_for_function("() => window.errorscape.basins !== null && window.errorscape.basins.grid === 32", timeout=120000)
+    assert page.locator("#basin-progress").is_visible()
+    page.wait_for_function(
+        "() => window.errorscape.basins.grid === 128 && document.getElementById('basin-progress').hidden", timeout=120000
+    )
     basins = page.evaluate("() => window.errorscape.basins")
-    assert basins["grid"] == 96 and len(basins["basin"]) == 96 * 96
+    assert len(basins["basin"]) == 128 * 128
     reached = {b for b in basins["basin"] if b >= 0}
     assert reached == {0, 1, 2, 3}
+    page.wait_for_function("() => !window.errorscape.rendering()")
     drawn = page.evaluate("() => document.getElementById('surface-plot').data.map(t => t.name)")
     assert "basins" in drawn
     shot(page, "basin-map")
@@ -205,6 +245,153 @@ def test_bad_url_state_falls_back_to_defaults(page, server):
     page.wait_for_function(RUN_DONE, timeout=60000)
     state = page.evaluate("() => window.errorscape.state")
     assert state["surface"] == "narrow_valley" and state["steps"] == 5000 and state["configs"][0]["lr"] == 0.01
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_three_d_view_and_the_test_surface(page, server):
+    goto_state(page, server, {"surface": "sharp_flat", "starts": {"random": 40, "defaults": True}, "configs": [{"lr": 0.1}], "batch": 4})
+    assert page.evaluate("() => document.getElementById('show-test').disabled") is False
+    page.check("#show-test")
+    page.wait_for_function("() => document.getElementById('surface-plot').data.some(t => t.name === 'test loss (dashed)')", timeout=30000)
+    overlay = trace(page, "surface-plot", "test loss (dashed)")
+    assert overlay["type"] == "contour" and overlay["contours"]["coloring"] == "none"
+    shot(page, "test-surface-over-train")
+    page.check("input[name=view][value='3d']")
+    page.wait_for_function("() => document.getElementById('surface-plot')._fullLayout.scene !== undefined", timeout=30000)
+    types = page.evaluate("() => document.getElementById('surface-plot').data.map(t => t.type)")
+    assert types.count("surface") == 2 and "scatter3d" in types  # train, test, and the runs
+    assert page.locator("#surface-plot canvas").count() >= 1 and no_webgl_message(page)
+    assert json.loads(urllib.parse.unquote(page.url.split("#", 1)[1]))["view"] == "3d"
+    shot(page, "three-d")
+    # A surface without a test set cannot show one.
+    new_run(page, lambda: page.select_option("#surface", "rosenbrock"))
+    assert page.locator("#show-test").is_disabled()
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_charts_show_what_the_run_computed(page, server):
+    state = {
+        "surface": "himmelblau",
+        "starts": {"random": 300, "defaults": False},
+        "configs": [{"lr": 0.002, "schedule": "cosine", "warmup_steps": 40}, {"lr": 0.01, "momentum": "adam", "sigma": "adam"}],
+        "steps": 200,
+    }
+    goto_state(page, server, state)
+    rest = rest_run(page, server)
+    grad = np.array(rest["grad_norm"], np.float64)  # [C][T+1][S]
+    loss = np.array(rest["loss"], np.float64)
+    for c in range(2):
+        median = page.evaluate(f"() => document.getElementById('grad-chart').data.filter(t => t.legendgroup === 'gradNorm-{c}')[2].y")
+        np.testing.assert_allclose(np.array(median, np.float64), np.median(grad[c], axis=1), rtol=1e-6)
+        band = page.evaluate(f"() => document.getElementById('loss-chart').data.filter(t => t.legendgroup === 'loss-{c}').map(t => t.y)")
+        np.testing.assert_allclose(np.array(band[0], np.float64), np.quantile(loss[c], 0.1, axis=1), rtol=1e-5)
+        np.testing.assert_allclose(np.array(band[1], np.float64), np.quantile(loss[c], 0.9, axis=1), rtol=1e-5)
+    # η_t as the engine computes it.
+    import jax.numpy as jnp
+
+    from surfaces.schedule import SCHEDULES, learning_rate
+
+    lr = page.evaluate("() => document.getElementById('lr-chart').data[0].y")
+    t = jnp.arange(200)
+    expected = learning_rate(
+        t, jnp.float32(0.002), jnp.int32(SCHEDULES.index("cosine")), jnp.float32(0.99), jnp.float32(200), jnp.float32(40)
+    )
+    np.testing.assert_allclose(lr, np.asarray(expected), rtol=1e-5, atol=1e-9)
+    assert lr[0] == pytest.approx(0.002 / 40) and max(lr) == pytest.approx(0.002, rel=1e-3)
+    # The minimum-ratio histogram counts the end points' ratios from the Hessian.
+    from surfaces.critical import minimum_ratio
+
+    bars = page.evaluate("() => document.getElementById('ratio-chart').data.map(t => t.y)")
+    for c in range(2):
+        ratios = minimum_ratio("himmelblau", np.array(rest["positions"], np.float32)[c, -1])
+        assert bars[c] == [int((ratios == r).sum()) for r in (0.0, 0.5, 1.0)]
+    assert sum(bars[1]) == 300
+    shot(page, "charts")
+
+
+def test_selecting_a_start_follows_it(page, server):
+    goto_state(
+        page, server, {"surface": "rosenbrock", "starts": {"random": 5, "defaults": False}, "steps": 120, "configs": [{"lr": 0.001}]}
+    )
+    point = page.evaluate(
+        """() => { const gd = document.getElementById('surface-plot'); const i = gd.data.findIndex(t => t.meta && t.meta.dots === 0);
+        const L = gd._fullLayout; const r = gd.getBoundingClientRect(); const tr = gd.data[i];
+        return {x: r.left + L._size.l + L.xaxis.l2p(tr.x[3]), y: r.top + L._size.t + L.yaxis.l2p(tr.y[3])}; }"""
+    )
+    page.mouse.click(point["x"], point["y"])
+    page.wait_for_function("() => window.errorscape.state.selected !== null && window.errorscape.analysis !== null", timeout=30000)
+    assert page.evaluate("() => window.errorscape.state.selected") == {"config": 0, "start": 3}
+    rest = rest_run(page, server)
+    mine = trace(page, "loss-chart", "selected start")
+    np.testing.assert_allclose(mine["y"], np.array(rest["loss"], np.float64)[0, :, 3], rtol=1e-6)
+    assert "config 1, start 4" in page.locator("#selected-info").text_content()
+    page.wait_for_function("() => !window.errorscape.rendering()")
+    assert trace(page, "surface-plot", "selected start")["marker"]["symbol"] == "circle-open"
+
+
+def test_playback_keys_step_and_speed(page, server):
+    page.goto(server + "/")
+    page.wait_for_function(RUN_DONE, timeout=60000)
+    page.locator("h1").click()  # focus on the page, not a control
+    page.keyboard.press("Home")
+    assert page.evaluate("() => window.errorscape.time") == 0
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("() => window.errorscape.time") == 2 and page.locator("#time-label").text_content() == "2"
+    page.click("#step-back")
+    assert page.evaluate("() => window.errorscape.time") == 1
+    page.select_option("#speed", "4")
+    assert page.evaluate("() => window.errorscape.state.speed") == 4
+    page.locator("h1").click()
+    page.keyboard.press("Space")
+    assert page.evaluate("() => window.errorscape.playing") is True
+    # At 4× a 300-step run plays in about 38 frames.
+    page.wait_for_function("() => !window.errorscape.playing && window.errorscape.time === 300", timeout=30000)
+    assert page.evaluate("() => window.errorscape.playback.frames") >= 10
+    page.keyboard.press("3")
+    assert page.evaluate("() => window.errorscape.state.view") == "3d"
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_ten_thousand_starts_animate_with_webgl_and_diverged_starts_are_marked(page, server):
+    goto_state(
+        page,
+        server,
+        {
+            "surface": "narrow_valley",
+            "params": {"noise": 0},
+            "starts": {"random": 10000, "defaults": False},
+            "configs": [{"lr": 0.0205}],
+            "steps": 100,
+        },
+    )
+    done = page.evaluate("() => window.errorscape.run.divergedAt.flat().filter(d => d >= 0).length")
+    # η just above 2/κ: the steep coordinate grows 5 % a step, so starts far out along it blow
+    # up within 100 steps and those near the valley floor do not.
+    assert 0 < done < 10000
+    dots = page.evaluate("() => document.getElementById('surface-plot').data.find(t => t.meta && t.meta.dots === 0)")
+    assert dots["type"] == "scattergl" and len(dots["x"]) == 10000
+    crosses = trace(page, "surface-plot", "diverged")
+    assert len(crosses["x"]) == done
+    assert no_webgl_message(page)
+    page.click("#play")
+    page.wait_for_function("() => !window.errorscape.playing && !window.errorscape.rendering()", timeout=60000)
+    assert page.evaluate("() => window.errorscape.playback.frames") > 0
+    shot(page, "ten-thousand")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_exports_png_and_webm(page, server):
+    goto_state(page, server, {"surface": "saddle", "starts": {"random": 20, "defaults": True}, "steps": 60})
+    with page.expect_download(timeout=60000) as png:
+        page.click("#export-png")
+    data = Path(png.value.path()).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and png.value.suggested_filename.endswith(".png")
+    with page.expect_download(timeout=120000) as webm:
+        page.click("#export-webm")
+    data = Path(webm.value.path()).read_bytes()
+    assert data[:4] == bytes([0x1A, 0x45, 0xDF, 0xA3]) and len(data) > 10_000  # EBML (WebM) header
+    assert webm.value.suggested_filename.endswith(".webm")
     assert page.errors == []  # type: ignore[attr-defined]
 
 
