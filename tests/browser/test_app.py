@@ -150,8 +150,9 @@ def test_moving_the_learning_rate_reruns_and_matches_the_rest_api(page, server):
 def test_a_url_with_the_state_reproduces_the_run(page, server, browser):
     page.goto(server + "/")
     page.wait_for_function(RUN_DONE, timeout=60000)
-    page.click("#preset-adam")
+    new_run(page, lambda: page.click("#preset-adam"))
     new_run(page, lambda: page.fill("#random-count", "25") or page.click("#add-random"))
+    assert page.evaluate("() => window.errorscape.run.starts") == 28
     url = page.url
     assert "#" in url
     first = end_points(page)
@@ -363,6 +364,7 @@ def test_ten_thousand_starts_animate_with_webgl_and_diverged_starts_are_marked(p
             "starts": {"random": 10000, "defaults": False},
             "configs": [{"lr": 0.0205}],
             "steps": 100,
+            "speed": 4,
         },
     )
     done = page.evaluate("() => window.errorscape.run.divergedAt.flat().filter(d => d >= 0).length")
@@ -375,7 +377,7 @@ def test_ten_thousand_starts_animate_with_webgl_and_diverged_starts_are_marked(p
     assert len(crosses["x"]) == done
     assert no_webgl_message(page)
     page.click("#play")
-    page.wait_for_function("() => !window.errorscape.playing && !window.errorscape.rendering()", timeout=60000)
+    page.wait_for_function("() => !window.errorscape.playing && !window.errorscape.rendering()", timeout=180000)
     assert page.evaluate("() => window.errorscape.playback.frames") > 0
     shot(page, "ten-thousand")
     assert page.errors == []  # type: ignore[attr-defined]
