@@ -29,17 +29,9 @@ import numpy as np
 from playwright.sync_api import Page, sync_playwright
 
 from bench.load import start_server
+from tests.chromium import CHROMIUM, FLAGS
 from tests.server_process import free_port
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DONE = "() => window.errorscape && window.errorscape.run && window.errorscape.run.divergedAt !== null && !window.errorscape.rendering()"
 
 

@@ -11,17 +11,9 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
+from tests.chromium import CHROMIUM, FLAGS
 from tests.server_process import ROOT, running_server
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = ROOT / "test-artifacts"
 RUN_DONE = "() => window.errorscape && window.errorscape.run && window.errorscape.run.divergedAt !== null && !window.errorscape.rendering()"
 
