@@ -58,7 +58,6 @@ export class RunStream {
   }
 
   run(body) {
-    this.sentAt = performance.now();
     const message = JSON.stringify({ type: "run", ...body });
     if (!this.socket) this.connect();
     if (this.socket.readyState === WebSocket.OPEN) this.socket.send(message);
@@ -66,11 +65,9 @@ export class RunStream {
   }
 
   receive(data) {
-    const now = performance.now();
     if (data instanceof ArrayBuffer) {
       const run = this.current;
       if (!run) return;
-      run.arrivals.push(now);
       const header = new DataView(data, 0, 16);
       const id = header.getUint32(4, true);
       if (id !== run.id) return;
@@ -101,12 +98,9 @@ export class RunStream {
         testLoss: message.has_test_set ? new Float32Array(size).fill(NaN) : null,
         filled: 0,
         divergedAt: null,
-        sentAt: this.sentAt,
-        arrivals: [now], // performance.now() of each message: start, frames, done
       };
       this.handlers.onStart(this.current);
     } else if (message.type === "done" && this.current && message.run === this.current.id) {
-      this.current.arrivals.push(now);
       this.current.divergedAt = message.diverged_at;
       this.handlers.onDone(this.current, message);
     } else if (message.type === "error") {

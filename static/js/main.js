@@ -13,7 +13,6 @@ import {
   configFromPreset,
   fromHash,
   runRequest,
-  startPoints,
   toHash,
 } from "./state.js";
 import { RunStats } from "./stats.js";
@@ -504,7 +503,7 @@ function setTime(time) {
   $("time").value = String(time);
   $("time-label").textContent = String(time);
   drawSurface();
-  moveCursor();
+  moveCursor(!app.playing);
 }
 
 function stopPlaying() {
@@ -692,7 +691,6 @@ async function exportVideo() {
       height,
       onProgress: (p) => status(`${t("recording")} ${Math.round(100 * p)} %`),
     });
-    app.lastVideo = blob;
     download(blob, `${exportName()}.webm`);
     status(`${t("saved")} ${exportName()}.webm (${(blob.size / 1024).toFixed(0)} KiB)`);
   } catch (err) {
@@ -851,8 +849,5 @@ window.addEventListener("hashchange", () => {
   render();
   changed({ grid: true });
 });
-
-// Exposed for the tests: the start list the state describes.
-app.startPoints = () => startPoints(app.state, surface());
 
 start();
