@@ -3,7 +3,8 @@
 import { analyze, basinMap, getGrid, getSurfaces, RunStream } from "./api.js";
 import { chartLayout, cursor, gradChart, lossChart, lrChart, ratioChart } from "./charts.js";
 import { language, setLanguage, t } from "./i18n.js";
-import { download, recordVideo, savePng, videoSupported } from "./recorder.js";
+import { movingScene, nearestDot, paintScene } from "./overlay.js";
+import { download, loadImage, recordVideo, saveCanvas, savePng, videoSupported } from "./recorder.js";
 import {
   MAX_CONFIGS,
   MOMENTUM_MODES,
@@ -24,6 +25,7 @@ import {
   eigenTraces,
   height,
   layout3d,
+  legendTraces,
   selectedTraces,
   surface3dTraces,
   surfaceLayout,
@@ -34,16 +36,6 @@ import {
 
 const $ = (id) => document.getElementById(id);
 const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["toImage"] };
-// Trajectories are drawn with WebGL where the browser has it (10,000 dots stay responsive); SVG
-// is the fallback.
-const WEBGL = (() => {
-  try {
-    const canvas = document.createElement("canvas");
-    return Boolean(canvas.getContext("webgl2") || canvas.getContext("webgl"));
-  } catch {
-    return false;
-  }
-})();
 const BASIN_PASSES = [32, 64, 128]; // coarse first, so the map appears at once and sharpens
 
 const app = {
@@ -53,6 +45,8 @@ const app = {
   run: null,
   stats: null,
   ratios: null, // minimum ratio of every end point, [C][S], when the run is done
+  anyDiverged: false, // whether some start of the finished run diverged (its legend entry)
+  drawn: null, // what the contour view's canvas layer shows now (overlay.js movingScene)
   time: 0,
   playing: false,
   analysis: null,
@@ -332,6 +326,7 @@ const stream = new RunStream({
     app.chartsStreamedAt = performance.now();
     app.stats = new RunStats(run);
     app.ratios = null;
+    app.anyDiverged = false;
     if (app.state.selected && (app.state.selected.config >= run.configs || app.state.selected.start >= run.starts)) app.state.selected = null;
     $("time").max = String(run.steps);
   },
@@ -342,6 +337,7 @@ const stream = new RunStream({
   },
   onDone(run, message) {
     app.ratios = message.minimum_ratio;
+    app.anyDiverged = message.diverged > 0;
     const sampled = app.stats.stride > 1 ? ` · ${t("sampled", { n: app.stats.sampled })}` : "";
     status(`${t("done")} · ${run.starts * run.configs} × ${run.steps} · ${message.diverged} ${t("diverged")} · ${message.compute_ms.toFixed(0)} ms${sampled}`);
     setTime(run.steps);
@@ -360,7 +356,9 @@ function heightOf(loss) {
   return height(loss, app.grid.train.low);
 }
 
-// The surface view at step `time` as a Plotly figure: the live view and every video frame.
+// The surface view at step `time` as a Plotly figure. In 3-D it is the whole view; in the
+// contour view it is the still part (the runs are on the canvas layer, paintLayer) and only
+// the legend names the configurations.
 function surfaceFigure(time) {
   const s = surface();
   const three = app.state.view === "3d";
@@ -381,9 +379,12 @@ function surfaceFigure(time) {
     data.push(criticalPointTrace(s, t("critical_points")));
   }
   if (app.analysis) data.push(...eigenTraces(app.analysis, app.analysisPoint, s, three ? app.grid.train : null));
-  const webgl = WEBGL && app.run !== null;
-  data.push(...trajectoryTraces(app.run, time, labels(), { webgl, z: three ? heightOf : null, divergedName: t("diverged"), domain: s.domain }));
-  data.push(...selectedTraces(app.run, time, app.state.selected, { z: three ? heightOf : null, name: t("selected") }));
+  if (three) {
+    data.push(...trajectoryTraces(app.run, time, labels(), { z: heightOf, divergedName: t("diverged") }));
+    data.push(...selectedTraces(app.run, time, app.state.selected, { z: heightOf, name: t("selected") }));
+  } else if (app.run) {
+    data.push(...legendTraces(labels(), { diverged: app.anyDiverged, divergedName: t("diverged") }));
+  }
   return { data, layout: three ? layout3d(s, title) : surfaceLayout(s, title) };
 }
 
@@ -393,10 +394,83 @@ function reactSurface() {
   return window.Plotly.react("surface-plot", fig.data, fig.layout, PLOT_CONFIG);
 }
 
+// An object's identity as a number, for the key of what the still figure shows.
+const identities = new WeakMap();
+let lastIdentity = 0;
+function identity(object) {
+  if (object === null || object === undefined) return 0;
+  if (!identities.has(object)) identities.set(object, ++lastIdentity);
+  return identities.get(object);
+}
+
+// Everything the contour view's Plotly figure depends on; the time and the run's positions
+// are not in it (they are the canvas layer's).
+function stillKey() {
+  return [
+    app.state.surface,
+    identity(app.grid),
+    app.state.test,
+    identity(app.basins),
+    identity(app.analysis),
+    app.run ? labels().join("|") : "",
+    app.anyDiverged,
+    language(),
+  ].join("#");
+}
+
+// Data coordinates → pixels of the plot (Plotly's own axis maps), and the plot area.
+function plotView(gd) {
+  const L = gd._fullLayout;
+  const m = L._size;
+  return { left: m.l, top: m.t, width: m.w, height: m.h, px: (x) => m.l + L.xaxis.l2p(x), py: (y) => m.t + L.yaxis.l2p(y) };
+}
+
+// Which configurations (and whether the diverged crosses) were switched off in the legend.
+function hiddenParts(gd) {
+  const hidden = { configs: [], diverged: false };
+  (gd.data || []).forEach((trace, i) => {
+    const off = gd._fullData && gd._fullData[i] ? gd._fullData[i].visible === "legendonly" : false;
+    if (trace.meta && typeof trace.meta.config === "number") hidden.configs[trace.meta.config] = off;
+    if (trace.meta && trace.meta.diverged) hidden.diverged = off;
+  });
+  return hidden;
+}
+
+function contourShown(gd) {
+  return app.state.view !== "3d" && app.grid !== null && gd._fullLayout !== undefined && gd._fullLayout.xaxis !== undefined && gd._fullLayout.scene === undefined;
+}
+
+// The moving part of the contour view at app.time, on the canvas over the plot: a few
+// milliseconds, where a Plotly redraw takes a hundred or more.
+function paintLayer() {
+  const gd = $("surface-plot");
+  const canvas = $("moving-layer");
+  const ratio = window.devicePixelRatio || 1;
+  const width = gd.clientWidth;
+  const heightPx = gd.clientHeight;
+  if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(heightPx * ratio)) {
+    canvas.width = Math.round(width * ratio);
+    canvas.height = Math.round(heightPx * ratio);
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${heightPx}px`;
+  }
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  if (!contourShown(gd)) {
+    app.drawn = null;
+    return;
+  }
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  app.drawn = movingScene(app.run, app.time, app.state.selected, surface().domain, hiddenParts(gd));
+  paintScene(ctx, app.run, app.drawn, plotView(gd));
+}
+
 // One draw of the surface at a time, at most one per animation frame, always of the newest
 // state: requests made while a draw is in flight are merged into the next one, so a fast
-// stream or playback never queues up stale frames.
-const painter = { scheduled: false, busy: false };
+// stream or playback never queues up stale frames. Plotly redraws only when the still part
+// changed (or in 3-D); otherwise only the canvas layer is repainted.
+const painter = { scheduled: false, busy: false, key: null };
 
 function drawSurface() {
   if (painter.scheduled) return;
@@ -412,8 +486,16 @@ async function paint() {
   painter.scheduled = false;
   painter.busy = true;
   try {
-    // A draw that never settles must not stop all later ones.
-    await Promise.race([reactSurface(), new Promise((resolve) => setTimeout(resolve, 2000))]);
+    const key = app.state.view === "3d" ? null : stillKey();
+    if (key === null || key !== painter.key) {
+      painter.key = key;
+      // A draw that never settles must not stop all later ones.
+      await Promise.race([reactSurface(), new Promise((resolve) => setTimeout(resolve, 2000))]);
+    }
+    paintLayer();
+  } catch (err) {
+    painter.key = null;
+    throw err;
   } finally {
     painter.busy = false;
   }
@@ -434,10 +516,13 @@ function afterDraw() {
   if (run.divergedAt !== null && app.time === run.steps && app.timing.doneDrawAt < app.timing.changedAt) app.timing.doneDrawAt = now;
 }
 
-// Whether drawing is still to happen (the tests wait for it), and a redraw (the tests check
-// that drawing the same state twice gives the same picture).
+// Whether drawing is still to happen (the tests wait for it), and a full redraw (the tests
+// check that it gives the same picture as the canvas layer moved on its own).
 app.rendering = () => painter.scheduled || painter.busy;
-app.redraw = drawSurface;
+app.redraw = () => {
+  painter.key = null; // Plotly too, not only the canvas layer
+  drawSurface();
+};
 
 function positive(key) {
   const st = app.stats;
@@ -671,11 +756,38 @@ function exportName() {
   return `errorscape-${app.state.surface}-${app.state.view}`;
 }
 
-function exportPng() {
-  const el = $("surface-plot");
-  savePng(el, exportName(), { width: el.clientWidth, height: el.clientHeight });
+// The contour view as an image: Plotly's still figure at the plot's own size (so the canvas
+// layer's pixel map applies), with the moving part painted over it at step `time`.
+async function stillImage(scale) {
+  const gd = $("surface-plot");
+  const L = gd._fullLayout;
+  return loadImage(await window.Plotly.toImage(gd, { format: "png", width: L.width, height: L.height, scale }));
 }
 
+function paintFrame(ctx, background, time, scale) {
+  const gd = $("surface-plot");
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.drawImage(background, 0, 0, ctx.canvas.width, ctx.canvas.height);
+  ctx.setTransform(scale, 0, 0, scale, 0, 0);
+  paintScene(ctx, app.run, movingScene(app.run, time, app.state.selected, surface().domain, hiddenParts(gd)), plotView(gd));
+}
+
+async function exportPng() {
+  const gd = $("surface-plot");
+  if (!contourShown(gd)) {
+    savePng(gd, exportName(), { width: gd.clientWidth, height: gd.clientHeight });
+    return;
+  }
+  const scale = 2;
+  const canvas = document.createElement("canvas");
+  canvas.width = gd._fullLayout.width * scale;
+  canvas.height = gd._fullLayout.height * scale;
+  paintFrame(canvas.getContext("2d"), await stillImage(scale), app.time, scale);
+  await saveCanvas(canvas, `${exportName()}.png`);
+}
+
+// The run from step 0 to its end as a WebM. The contour view renders its still part once and
+// paints the moving part per frame; the 3-D view renders every frame with Plotly.
 async function exportVideo() {
   if (!app.run) return;
   const button = $("export-webm");
@@ -683,10 +795,23 @@ async function exportVideo() {
   try {
     const frames = 48;
     const times = Array.from({ length: frames + 1 }, (_, i) => Math.round((i * app.run.steps) / frames));
-    const el = $("surface-plot");
-    const width = Math.min(1280, el.clientWidth) & ~1;
-    const height = Math.min(800, el.clientHeight) & ~1;
-    const blob = await recordVideo((time) => surfaceFigure(time), times, {
+    const gd = $("surface-plot");
+    const width = gd._fullLayout.width & ~1;
+    const height = gd._fullLayout.height & ~1;
+    let source;
+    if (contourShown(gd)) {
+      const background = await stillImage(1);
+      source = { prepare: async (time) => time, draw: async (ctx, time) => paintFrame(ctx, background, time, 1) };
+    } else {
+      source = {
+        prepare: (time) => {
+          const fig = surfaceFigure(time);
+          return window.Plotly.toImage({ data: fig.data, layout: { ...fig.layout, width, height } }, { format: "png", width, height });
+        },
+        draw: async (ctx, url) => ctx.drawImage(await loadImage(url), 0, 0, width, height),
+      };
+    }
+    const blob = await recordVideo(source, times, {
       width,
       height,
       onProgress: (p) => status(`${t("recording")} ${Math.round(100 * p)} %`),
@@ -810,13 +935,26 @@ function wire() {
 
 function wirePlotClicks() {
   const plot = $("surface-plot");
+  // The canvas layer follows the plot: zoom, pan, resize, a legend entry clicked off.
+  for (const name of ["plotly_afterplot", "plotly_relayouting", "plotly_restyle"]) plot.on(name, paintLayer);
   plot.on("plotly_click", (event) => {
+    if (contourShown(plot) && app.drawn && event.event) {
+      // A start's dot on the canvas layer: follow it, and analyse where it is.
+      const box = $("moving-layer").getBoundingClientRect();
+      const hit = nearestDot(app.drawn, plotView(plot), event.event.clientX - box.left, event.event.clientY - box.top);
+      if (hit) {
+        const dots = app.drawn.configs[hit.config].dots;
+        select_(hit.config, hit.start);
+        showAnalysis([dots.x[hit.start], dots.y[hit.start]]);
+        return;
+      }
+    }
     const p = event.points && event.points[0];
     if (!p || p.x === undefined || p.y === undefined) return;
     const point = [Number(p.x), Number(p.y)];
     const meta = p.data && p.data.meta;
     if (meta && typeof meta.dots === "number") {
-      // A start's dot: follow it, and analyse where it is.
+      // A start's dot in 3-D.
       select_(meta.dots, p.pointNumber);
       showAnalysis(point);
       return;

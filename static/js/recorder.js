@@ -1,13 +1,13 @@
 // Exports of the surface view: a PNG of what is on screen, and a WebM video of the run played
-// from step 0 to the end. Frames are rendered off screen with Plotly.toImage (the live view is
-// untouched), then fed to a MediaRecorder at a steady pace, so the video plays evenly however
-// long each frame took to render.
+// from step 0 to the end. Frames are prepared first (a 3-D frame is rendered off screen with
+// Plotly.toImage, which takes far longer than a frame lasts), then drawn and fed to a
+// MediaRecorder at a steady pace, so the video plays evenly however long each took.
 
 export function savePng(plot, filename, size) {
   return window.Plotly.downloadImage(plot, { format: "png", filename, width: size.width, height: size.height, scale: 2 });
 }
 
-function loadImage(url) {
+export function loadImage(url) {
   return new Promise((resolve, reject) => {
     const img = new Image();
     img.onload = () => resolve(img);
@@ -22,14 +22,13 @@ export function videoSupported() {
   return typeof MediaRecorder !== "undefined" && typeof HTMLCanvasElement.prototype.captureStream === "function";
 }
 
-// `figure(t)` → {data, layout} of the view at step t; `times`: the steps to show, in order.
-// Answers the video as a Blob.
-export async function recordVideo(figure, times, { width, height, fps = 15, onProgress = () => {} }) {
+// `source`: {prepare(t) → Promise of what `draw(ctx, prepared)` needs to draw step t};
+// `times`: the steps to show, in order. Answers the video as a Blob.
+export async function recordVideo(source, times, { width, height, fps = 15, onProgress = () => {} }) {
   if (!videoSupported()) throw new Error("this browser cannot record video");
-  const images = [];
+  const prepared = [];
   for (let i = 0; i < times.length; i++) {
-    const fig = figure(times[i]);
-    images.push(await window.Plotly.toImage({ data: fig.data, layout: { ...fig.layout, width, height } }, { format: "png", width, height }));
+    prepared.push(await source.prepare(times[i]));
     onProgress((i + 1) / (2 * times.length));
   }
   const canvas = document.createElement("canvas");
@@ -48,16 +47,29 @@ export async function recordVideo(figure, times, { width, height, fps = 15, onPr
     recorder.onstop = resolve;
   });
   recorder.start();
-  for (let i = 0; i < images.length; i++) {
-    ctx.drawImage(await loadImage(images[i]), 0, 0, width, height);
+  for (let i = 0; i < prepared.length; i++) {
+    await source.draw(ctx, prepared[i]);
     track.requestFrame();
-    onProgress(0.5 + (i + 1) / (2 * images.length));
+    onProgress(0.5 + (i + 1) / (2 * prepared.length));
     await sleep(1000 / fps);
   }
   recorder.stop();
   await stopped;
   track.stop();
   return new Blob(parts, { type: "video/webm" });
+}
+
+export function saveCanvas(canvas, filename) {
+  return new Promise((resolve, reject) => {
+    canvas.toBlob((blob) => {
+      if (!blob) {
+        reject(new Error("the image could not be encoded"));
+        return;
+      }
+      download(blob, filename);
+      resolve();
+    }, "image/png");
+  });
 }
 
 export function download(blob, filename) {

@@ -1,7 +1,7 @@
 // Pure functions from state and data to Plotly traces and layouts. No DOM here.
 
 export const COLORS = ["#f97316", "#22d3ee", "#a3e635", "#f472b6"];
-const TRAILS = 60; // trajectories drawn as lines; every start is drawn as a dot
+export const TRAILS = 60; // trajectories drawn as lines; every start is drawn as a dot
 
 const AXIS = { color: "#cbd5e1", gridcolor: "#1f2937", zeroline: false };
 
@@ -152,9 +152,9 @@ function offset(run, t, c) {
 
 const clean = (v) => (Number.isNaN(v) ? null : v);
 
-// The moving parts of one configuration at step t: trails of the first TRAILS starts up to t
-// (null-separated) and the dot of every start. `z`: a function of the loss for 3-D heights.
-export function moving(run, t, c, z = null) {
+// The moving parts of one configuration at step t in 3-D: trails of the first TRAILS starts up
+// to t (null-separated) and the dot of every start, at the height `z(loss)`.
+function moving(run, t, c, z) {
   const S = run.starts;
   const upto = Math.max(0, Math.min(t, run.filled - 1));
   const trails = Math.min(S, TRAILS);
@@ -166,60 +166,68 @@ export function moving(run, t, c, z = null) {
       const i = offset(run, k, c) + s;
       tx.push(clean(run.positions[2 * i]));
       ty.push(clean(run.positions[2 * i + 1]));
-      if (z) tz.push(z(run.loss[i]));
+      tz.push(z(run.loss[i]));
     }
     tx.push(null);
     ty.push(null);
-    if (z) tz.push(null);
+    tz.push(null);
   }
   const dx = new Array(S);
   const dy = new Array(S);
-  const dz = z ? new Array(S) : null;
+  const dz = new Array(S);
   const base = offset(run, upto, c);
   for (let s = 0; s < S; s++) {
     dx[s] = clean(run.positions[2 * (base + s)]);
     dy[s] = clean(run.positions[2 * (base + s) + 1]);
-    if (z) dz[s] = z(run.loss[base + s]);
+    dz[s] = z(run.loss[base + s]);
   }
   return { trail: { x: tx, y: ty, z: tz }, dots: { x: dx, y: dy, z: dz } };
 }
 
-// Trails, dots and diverged marks for every configuration. `webgl`: draw with WebGL (10,000
-// moving dots need it); without it the same traces are SVG.
-export function trajectoryTraces(run, t, labels, { webgl = true, z = null, divergedName = "diverged", domain = null } = {}) {
+// Trails, dots and diverged marks for every configuration in the 3-D view, at the height
+// `z(loss)`. (The contour view draws them on its own canvas layer: overlay.js.)
+export function trajectoryTraces(run, t, labels, { z, divergedName = "diverged" }) {
   const traces = [];
   if (!run) return traces;
-  const three = z !== null;
-  const type = three ? "scatter3d" : webgl ? "scattergl" : "scatter";
   for (let c = 0; c < run.configs; c++) {
     const color = COLORS[c % COLORS.length];
     const m = moving(run, t, c, z);
-    const trail = { type, mode: "lines", x: m.trail.x, y: m.trail.y, line: { color, width: three ? 3 : 1.5 }, opacity: 0.7, hoverinfo: "skip", name: labels[c], legendgroup: String(c) };
+    const trail = { type: "scatter3d", mode: "lines", x: m.trail.x, y: m.trail.y, z: m.trail.z, line: { color, width: 3 }, opacity: 0.7, hoverinfo: "skip", name: labels[c], legendgroup: String(c) };
     const dots = {
-      type,
+      type: "scatter3d",
       mode: "markers",
       x: m.dots.x,
       y: m.dots.y,
-      marker: { color, size: three ? 3 : 6, line: { color: "#000", width: three ? 0 : 0.5 } },
+      z: m.dots.z,
+      marker: { color, size: 3 },
       hovertemplate: "(%{x:.3f}, %{y:.3f})<extra></extra>",
       name: labels[c] + " ·",
       legendgroup: String(c),
       showlegend: false,
       meta: { dots: c },
     };
-    if (three) {
-      trail.z = m.trail.z;
-      dots.z = m.dots.z;
-    }
-    traces.push(trail, dots, divergedTrace(run, t, c, { type, z, name: divergedName, domain: z ? null : domain }));
+    traces.push(trail, dots, divergedTrace(run, t, c, { z, name: divergedName }));
   }
   return traces;
 }
 
-// Where each diverged start was last finite, from its divergence step on: a red cross. By
-// then it is usually far outside the view, so in 2-D (`domain` given) the cross sits where the
-// line from its start to that point leaves the view.
-export function divergedTrace(run, t, c, { type = "scatter", z = null, name = "diverged", domain = null } = {}) {
+// The contour view's legend: an empty trace per configuration (and one for diverged starts),
+// since what they name is drawn on the canvas layer. Clicking one hides that configuration
+// there too (`meta.config`).
+export function legendTraces(labels, { diverged = false, divergedName = "diverged" } = {}) {
+  const traces = labels.map((name, c) => {
+    const color = COLORS[c % COLORS.length];
+    return { type: "scatter", mode: "lines+markers", x: [null], y: [null], line: { color, width: 1.5 }, marker: { color, size: 6 }, name, legendgroup: String(c), meta: { config: c }, hoverinfo: "skip" };
+  });
+  if (diverged) {
+    traces.push({ type: "scatter", mode: "markers", x: [null], y: [null], marker: { symbol: "x", size: 11, color: "#ef4444", line: { color: "#7f1d1d", width: 1 } }, name: divergedName, legendgroup: "diverged", meta: { diverged: true }, hoverinfo: "skip" });
+  }
+  return traces;
+}
+
+// Where each diverged start was last finite, from its divergence step on: a red cross (3-D;
+// the contour view moves it to the edge of the view, overlay.js).
+export function divergedTrace(run, t, c, { z, name = "diverged" }) {
   const x = [];
   const y = [];
   const zs = [];
@@ -229,45 +237,42 @@ export function divergedTrace(run, t, c, { type = "scatter", z = null, name = "d
       const d = row[s];
       if (d < 0 || d > t) continue;
       const i = offset(run, Math.max(0, d - 1), c) + s;
-      let px = run.positions[2 * i];
-      let py = run.positions[2 * i + 1];
-      if (domain) [px, py] = toEdge(px, py, run.positions[2 * (offset(run, 0, c) + s)], run.positions[2 * (offset(run, 0, c) + s) + 1], domain);
-      x.push(clean(px));
-      y.push(clean(py));
-      if (z) zs.push(z(run.loss[i]));
+      x.push(clean(run.positions[2 * i]));
+      y.push(clean(run.positions[2 * i + 1]));
+      zs.push(z(run.loss[i]));
     }
   }
-  const trace = {
-    type,
+  return {
+    type: "scatter3d",
     mode: "markers",
     x,
     y,
-    marker: { symbol: "x", size: type === "scatter3d" ? 6 : 11, color: "#ef4444", line: { color: "#7f1d1d", width: 1 } },
+    z: zs,
+    marker: { symbol: "x", size: 6, color: "#ef4444", line: { color: "#7f1d1d", width: 1 } },
     hovertemplate: `${name} (%{x:.3f}, %{y:.3f})<extra></extra>`,
     name,
     legendgroup: "diverged",
     showlegend: c === 0 && x.length > 0,
   };
-  if (z) trace.z = zs;
-  return trace;
 }
 
-// A ring around the selected start's dot ([] when nothing is selected).
-export function selectedTraces(run, t, selected, { z = null, name = "selected" } = {}) {
+// A ring around the selected start's dot in 3-D ([] when nothing is selected).
+export function selectedTraces(run, t, selected, { z, name = "selected" }) {
   if (!selected || !run || selected.config >= run.configs || selected.start >= run.starts) return [];
   const k = Math.max(0, Math.min(t, run.filled - 1));
   const i = offset(run, k, selected.config) + selected.start;
-  const trace = {
-    type: z ? "scatter3d" : "scatter",
-    mode: "markers",
-    x: [clean(run.positions[2 * i])],
-    y: [clean(run.positions[2 * i + 1])],
-    marker: { size: z ? 8 : 16, color: "rgba(0,0,0,0)", line: { color: "#ffffff", width: 3 }, symbol: "circle-open" },
-    name,
-    hoverinfo: "skip",
-  };
-  if (z) trace.z = [z(run.loss[i])];
-  return [trace];
+  return [
+    {
+      type: "scatter3d",
+      mode: "markers",
+      x: [clean(run.positions[2 * i])],
+      y: [clean(run.positions[2 * i + 1])],
+      z: [z(run.loss[i])],
+      marker: { size: 8, color: "rgba(0,0,0,0)", line: { color: "#ffffff", width: 3 }, symbol: "circle-open" },
+      name,
+      hoverinfo: "skip",
+    },
+  ];
 }
 
 // The point where the segment from (x0, y0) (inside the domain) to (x, y) leaves the domain;

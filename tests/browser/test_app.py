@@ -86,6 +86,29 @@ def trace(page: Page, plot: str, name: str) -> dict:
     return page.evaluate(f"() => document.getElementById({json.dumps(plot)}).data.find(t => t.name === {json.dumps(name)})")
 
 
+def drawn_dots(page: Page, config: int) -> np.ndarray:
+    """The dots the contour view's canvas layer shows for one configuration, [S, 2]."""
+    xy = page.evaluate(f"() => {{ const d = window.errorscape.drawn.configs[{config}].dots; return [Array.from(d.x), Array.from(d.y)]; }}")
+    return np.array(xy, np.float32).T
+
+
+def dot_pixel(page: Page, config: int, start: int) -> dict:
+    """Where a start's dot is on the page, from Plotly's own axis maps."""
+    return page.evaluate(
+        f"""() => {{ const gd = document.getElementById('surface-plot'); const L = gd._fullLayout; const r = gd.getBoundingClientRect();
+        const d = window.errorscape.drawn.configs[{config}].dots;
+        return {{x: r.left + L._size.l + L.xaxis.l2p(d.x[{start}]), y: r.top + L._size.t + L.yaxis.l2p(d.y[{start}])}}; }}"""
+    )
+
+
+def layer_pixel(page: Page, x: float, y: float) -> list[int]:
+    """RGBA of the canvas layer at a page position."""
+    return page.evaluate(
+        f"""() => {{ const c = document.getElementById('moving-layer'); const r = c.getBoundingClientRect(); const k = c.width / r.width;
+        return Array.from(c.getContext('2d').getImageData(Math.round(({x} - r.left) * k), Math.round(({y} - r.top) * k), 1, 1).data); }}"""
+    )
+
+
 def no_webgl_message(page: Page) -> bool:
     return "WebGL is not supported" not in page.locator("#surface-plot").inner_text()
 
@@ -130,9 +153,9 @@ def test_moving_the_learning_rate_reruns_and_matches_the_rest_api(page, server):
         rest = json.loads(response.read())
     np.testing.assert_array_equal(end_points(page), np.array(rest["positions"], np.float32)[:, -1])
     # What is drawn: the dots at the last step are those end points.
-    dots = page.evaluate("() => document.getElementById('surface-plot').data.filter(t => t.meta && t.meta.dots === 0).map(t => [t.x, t.y])")
-    np.testing.assert_array_equal(np.array(dots[0], np.float32).T, np.array(rest["positions"], np.float32)[0, -1])
-    # And on screen: the frames moved in place (Plotly.animate) look exactly like a full redraw.
+    dots = drawn_dots(page, 0)
+    np.testing.assert_array_equal(dots, np.array(rest["positions"], np.float32)[0, -1])
+    # And on screen: the canvas layer repainted on its own looks exactly like a full redraw.
     moved = page.locator("#surface-plot").screenshot(path=str(ARTIFACTS / "lr-moved.png"))
     page.evaluate("() => window.errorscape.redraw()")
     page.wait_for_function("() => !window.errorscape.rendering()")
@@ -306,11 +329,8 @@ def test_selecting_a_start_follows_it(page, server):
     goto_state(
         page, server, {"surface": "rosenbrock", "starts": {"random": 5, "defaults": False}, "steps": 120, "configs": [{"lr": 0.001}]}
     )
-    point = page.evaluate(
-        """() => { const gd = document.getElementById('surface-plot'); const i = gd.data.findIndex(t => t.meta && t.meta.dots === 0);
-        const L = gd._fullLayout; const r = gd.getBoundingClientRect(); const tr = gd.data[i];
-        return {x: r.left + L._size.l + L.xaxis.l2p(tr.x[3]), y: r.top + L._size.t + L.yaxis.l2p(tr.y[3])}; }"""
-    )
+    point = dot_pixel(page, 0, 3)
+    assert layer_pixel(page, point["x"], point["y"])[:3] == [0xF9, 0x73, 0x16]  # the first configuration's orange
     page.mouse.click(point["x"], point["y"])
     page.wait_for_function("() => window.errorscape.state.selected !== null && window.errorscape.analysis !== null", timeout=30000)
     assert page.evaluate("() => window.errorscape.state.selected") == {"config": 0, "start": 3}
@@ -319,7 +339,17 @@ def test_selecting_a_start_follows_it(page, server):
     np.testing.assert_allclose(mine["y"], np.array(rest["loss"], np.float64)[0, :, 3], rtol=1e-6)
     assert "config 1, start 4" in page.locator("#selected-info").text_content()
     page.wait_for_function("() => !window.errorscape.rendering()")
-    assert trace(page, "surface-plot", "selected start")["marker"]["symbol"] == "circle-open"
+    ring = page.evaluate("() => window.errorscape.drawn.ring")
+    assert ring == [pytest.approx(v) for v in drawn_dots(page, 0)[3].tolist()]
+    # The white ring around it, 8 px out.
+    assert layer_pixel(page, point["x"] + 8, point["y"]) == [255, 255, 255, 255]
+    # Zoomed in, the layer follows the axes: the dot is where Plotly's axes now put it.
+    x, y = drawn_dots(page, 0)[3].tolist()
+    page.evaluate(f"() => Plotly.relayout('surface-plot', {{'xaxis.range': [{x - 0.4}, {x + 0.6}], 'yaxis.range': [{y - 0.3}, {y + 0.7}]}})")
+    page.wait_for_function("() => !window.errorscape.rendering()")
+    moved = dot_pixel(page, 0, 3)
+    assert moved != point
+    assert layer_pixel(page, moved["x"] + 8, moved["y"]) == [255, 255, 255, 255]
 
 
 def test_playback_keys_step_and_speed(page, server):
@@ -346,7 +376,7 @@ def test_playback_keys_step_and_speed(page, server):
     assert page.errors == []  # type: ignore[attr-defined]
 
 
-def test_ten_thousand_starts_animate_with_webgl_and_diverged_starts_are_marked(page, server):
+def test_ten_thousand_starts_animate_and_diverged_starts_are_marked(page, server):
     goto_state(
         page,
         server,
@@ -363,11 +393,9 @@ def test_ten_thousand_starts_animate_with_webgl_and_diverged_starts_are_marked(p
     # η just above 2/κ: the steep coordinate grows 5 % a step, so starts far out along it blow
     # up within 100 steps and those near the valley floor do not.
     assert 0 < done < 10000
-    dots = page.evaluate("() => document.getElementById('surface-plot').data.find(t => t.meta && t.meta.dots === 0)")
-    assert dots["type"] == "scattergl" and len(dots["x"]) == 10000
-    crosses = trace(page, "surface-plot", "diverged")
-    assert len(crosses["x"]) == done
-    assert no_webgl_message(page)
+    assert len(drawn_dots(page, 0)) == 10000
+    assert len(page.evaluate("() => window.errorscape.drawn.crosses.x")) == done
+    assert trace(page, "surface-plot", "diverged")["meta"] == {"diverged": True}  # its legend entry
     page.click("#play")
     page.wait_for_function("() => !window.errorscape.playing && !window.errorscape.rendering()", timeout=180000)
     assert page.evaluate("() => window.errorscape.playback.frames") > 0
