@@ -9,11 +9,11 @@
   under it drawn too. The server's own
   compute time for the run (from its `done` message) is shown beside.
 * Frame rate: 1,000 and 10,000 random starts x 300 steps played at 1x; frames are those
-  Plotly finished drawing (playback keeps time and skips steps when drawing is slower than
-  the screen).
+  painted (playback keeps time and skips steps when painting is slower than the screen; the
+  screen's own rate, 60 frames/s, is the ceiling).
 
-Chromium: Debian's /usr/bin/chromium with the flags the tests use (no GPU: WebGL is
-SwiftShader, on the CPU).
+Chromium: Debian's /usr/bin/chromium with the flags the tests use (no GPU: canvas and WebGL
+are rasterised on the CPU).
 """
 
 from __future__ import annotations

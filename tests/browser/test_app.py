@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.parse
 import urllib.request
@@ -230,6 +231,10 @@ def test_compare_mode_races_four_configurations(page, server):
     legends = page.locator("#surface-plot .legend .traces").all_text_contents()
     assert sum(text.startswith("#") for text in legends) == 4, legends
     shot(page, "compare-four")
+    # Clicking a legend entry hides that configuration's runs on the canvas layer, and only it.
+    page.locator("#surface-plot .legend .traces").filter(has_text="#2").locator(".legendtoggle").click()
+    page.wait_for_function("() => window.errorscape.drawn.configs[1].hidden", timeout=10000)
+    assert page.evaluate("() => window.errorscape.drawn.configs.map(c => c.hidden)") == [False, True, False, False]
 
 
 def test_basin_map_fills(page, server):
@@ -345,7 +350,9 @@ def test_selecting_a_start_follows_it(page, server):
     assert layer_pixel(page, point["x"] + 8, point["y"]) == [255, 255, 255, 255]
     # Zoomed in, the layer follows the axes: the dot is where Plotly's axes now put it.
     x, y = drawn_dots(page, 0)[3].tolist()
-    page.evaluate(f"() => Plotly.relayout('surface-plot', {{'xaxis.range': [{x - 0.4}, {x + 0.6}], 'yaxis.range': [{y - 0.3}, {y + 0.7}]}})")
+    page.evaluate(
+        f"() => Plotly.relayout('surface-plot', {{'xaxis.range': [{x - 0.4}, {x + 0.6}], 'yaxis.range': [{y - 0.3}, {y + 0.7}]}})"
+    )
     page.wait_for_function("() => !window.errorscape.rendering()")
     moved = dot_pixel(page, 0, 3)
     assert moved != point
@@ -409,6 +416,20 @@ def test_exports_png_and_webm(page, server):
         page.click("#export-png")
     data = Path(png.value.path()).read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and png.value.suggested_filename.endswith(".png")
+    # At twice the size, with the canvas layer's dots in it: the centre of a dot is its colour.
+    pixel = page.evaluate(
+        """async (b64) => { const img = new Image(); img.src = 'data:image/png;base64,' + b64; await img.decode();
+        const gd = document.getElementById('surface-plot'); const L = gd._fullLayout;
+        const d = window.errorscape.drawn.configs[0].dots;
+        const c = document.createElement('canvas'); c.width = img.width; c.height = img.height;
+        const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
+        const x = Math.round(2 * (L._size.l + L.xaxis.l2p(d.x[5]))); const y = Math.round(2 * (L._size.t + L.yaxis.l2p(d.y[5])));
+        const rgba = Array.from(ctx.getImageData(x, y, 1, 1).data);
+        return {size: [img.width, img.height, L.width, L.height], rgba}; }""",
+        base64.b64encode(data).decode(),
+    )
+    assert pixel["size"][:2] == [2 * pixel["size"][2], 2 * pixel["size"][3]]
+    assert pixel["rgba"] == [0xF9, 0x73, 0x16, 255]
     with page.expect_download(timeout=120000) as webm:
         page.click("#export-webm")
     data = Path(webm.value.path()).read_bytes()
