@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import jax
+import numpy as np
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -103,7 +104,9 @@ def _enable_compile_cache(settings: Settings) -> None:
 
 def warm_up() -> None:
     """Compile the shapes a first visit uses (each surface's default starts, one and four
-    configurations, 1,000 random starts, a 100 × 100 grid), logging progress."""
+    configurations, 1,000 random starts, the end points' Hessians, a 100 × 100 grid), logging
+    progress."""
+    from surfaces.critical import minimum_ratio
     from surfaces.grid import loss_grid
 
     names = surfaces.surface_names()
@@ -112,6 +115,8 @@ def warm_up() -> None:
         surfaces.simulate(name, ["sgd"], steps=1)
         surfaces.simulate(name, ["sgd", "momentum", "rmsprop", "adam"], steps=1)
         surfaces.simulate(name, ["adam"], starts={"random": 1000}, steps=1)
+        for ends in (3, 12, 1000):  # the stream's `done` message: minimum ratio of the end points
+            minimum_ratio(name, np.zeros((ends, 2), np.float32))
         loss_grid(name, 100)
         log.info("warm-up %d/%d: %s compiled (%.1f s)", i, len(names), name, time.perf_counter() - started)
 
