@@ -178,3 +178,44 @@ class HealthResponse(BaseModel):
 
 class ErrorResponse(BaseModel):
     detail: Any
+
+
+class SceneOut(BaseModel):
+    id: str
+    state: dict[str, Any]  # the browser app's state (static/js/state.js), as in its URL hash
+    text: dict[str, str]  # language -> what to look at
+    analyze: list[float] | None  # open the Hessian panel at this point
+    panel: Literal["timing"] | None  # an extra panel the scene shows
+
+
+class LessonOut(BaseModel):
+    id: str
+    title: dict[str, str]
+    claim: dict[str, str]
+    scenes: list[SceneOut]
+
+
+class GuideBranchOut(BaseModel):
+    id: str
+    text: dict[str, str]
+    lessons: list[str]  # ids of the lessons that show this branch
+    children: list[GuideBranchOut]
+
+
+class GuideOut(BaseModel):
+    title: dict[str, str]
+    root: GuideBranchOut
+    speed: GuideBranchOut
+
+
+class LessonsResponse(BaseModel):
+    lessons: list[LessonOut]
+    guide: GuideOut
+
+
+class TimingResponse(BaseModel):
+    device: str
+    batch_sizes: list[int]
+    update_ms: list[float]  # median time of one update
+    epoch_ms: list[float]  # one epoch of n_examples: update time × updates per epoch
+    n_examples: int
