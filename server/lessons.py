@@ -217,13 +217,13 @@ LESSONS: list[dict[str, Any]] = [
                     [config("sgd", lr=0.0019), config("rmsprop", lr=0.01), config("adam", lr=0.1)],
                     params=VALLEY,
                     defaults=True,
-                    steps=500,
+                    steps=600,
                 ),
                 _text(
-                    "500 steps each. Gradient descent (orange) has fallen to the valley floor and is still creeping along it. "
+                    "600 steps each. Gradient descent (orange) has fallen to the valley floor and is still creeping along it. "
                     "RMSProp and Adam move as fast along the floor as across it, and arrive at the minimum in the middle.",
-                    "各走 500 步。梯度下降（橘色）掉到谷底後仍在慢慢爬。RMSProp 與 Adam 沿谷底和橫越山谷一樣快，抵達中央的最小值。",
-                    "各走 500 步。梯度下降（橙色）掉到谷底后仍在慢慢爬。RMSProp 与 Adam 沿谷底和横越山谷一样快，抵达中央的最小值。",
+                    "各走 600 步。梯度下降（橘色）掉到谷底後仍在慢慢爬。RMSProp 與 Adam 沿谷底和橫越山谷一樣快，抵達中央的最小值。",
+                    "各走 600 步。梯度下降（橙色）掉到谷底后仍在慢慢爬。RMSProp 与 Adam 沿谷底和横越山谷一样快，抵达中央的最小值。",
                 ),
             ),
         ],

@@ -44,8 +44,8 @@ def _init(key: jax.Array) -> dict[str, jax.Array]:
 
 
 def _loss(params: dict[str, jax.Array], x: jax.Array, y: jax.Array) -> jax.Array:
-    h = jnp.tanh(x @ params["w1"] + params["b1"])
-    logits = h @ params["w2"] + params["b2"]
+    h = jnp.tanh(x @ params["w1"] + params["b1"][None, :])
+    logits = h @ params["w2"] + params["b2"][None, :]
     return -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(logits), y[:, None], axis=1))
 
 
