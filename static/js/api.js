@@ -9,6 +9,8 @@ async function json(path, options) {
 }
 
 export const getSurfaces = () => json("api/surfaces");
+export const getLessons = () => json("api/lessons");
+export const getTiming = () => json("api/timing");
 
 // An odd n puts a grid point on every axis' middle (the origin of the symmetric domains).
 export function getGrid(name, params, n = 121, split = "train") {

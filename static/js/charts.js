@@ -127,3 +127,19 @@ export function chartLayout(title, { t = null, log = false, xTitle = "step", bar
 export function cursor(t) {
   return { type: "line", x0: t, x1: t, yref: "paper", y0: 0, y1: 1, line: { color: "#facc15", width: 1 } };
 }
+
+// Time per update and per epoch against batch size, measured on the server's device (log–log).
+export function timingChart(timing, names) {
+  const x = timing.batch_sizes;
+  return [
+    { type: "scatter", mode: "lines+markers", x, y: timing.update_ms, name: names.update, line: { color: COLORS[0], width: 3 }, marker: { size: 8 } },
+    { type: "scatter", mode: "lines+markers", x, y: timing.epoch_ms, name: names.epoch, line: { color: COLORS[1], width: 3, dash: "dot" }, marker: { size: 8 } },
+  ];
+}
+
+export function timingLayout(title, xTitle) {
+  const layout = chartLayout(title, { log: true, xTitle });
+  layout.xaxis = { ...layout.xaxis, type: "log", dtick: Math.log10(4) };
+  layout.yaxis = { ...layout.yaxis, title: { text: "ms" } };
+  return layout;
+}

@@ -101,6 +101,18 @@ const LABELS = {
   key_view: ["contour ↔ 3-D", "等高線 ↔ 立體", "等高线 ↔ 立体"],
   basin_pass: ["basin map: pass {k} of {n} ({g}×{g})…", "吸引盆地圖：第 {k}／{n} 輪（{g}×{g}）…", "吸引盆地图：第 {k}／{n} 轮（{g}×{g}）…"],
   critical_points: ["critical points", "臨界點", "临界点"],
+  lesson: ["Lesson", "課程", "课程"],
+  free_play: ["— free exploration —", "— 自由探索 —", "— 自由探索 —"],
+  previous: ["◀ Previous", "◀ 上一步", "◀ 上一步"],
+  next: ["Next ▶", "下一步 ▶", "下一步 ▶"],
+  guide: ["General guide", "總覽", "总览"],
+  close: ["Close", "關閉", "关闭"],
+  scene_of: ["{k} / {n}", "{k} / {n}", "{k} / {n}"],
+  timing_title: ["Time against batch size on this server's device ({device})", "此伺服器裝置上的時間與批次大小（{device}）", "此服务器设备上的时间与批次大小（{device}）"],
+  timing_update: ["one update", "一次更新", "一次更新"],
+  timing_epoch: ["one epoch ({n} examples)", "一個 epoch（{n} 筆資料）", "一个 epoch（{n} 笔数据）"],
+  batch_axis: ["batch size", "批次大小", "批次大小"],
+  timing_measuring: ["measuring time per update on this device…", "正在量測此裝置上每次更新的時間…", "正在测量此设备上每次更新的时间…"],
 };
 
 let current = "en";

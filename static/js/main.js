@@ -1,7 +1,7 @@
 // The one module that touches the DOM: builds the controls, keeps them and the URL in step
 // with the state, streams runs and draws them with Plotly.
-import { analyze, basinMap, getGrid, getSurfaces, RunStream } from "./api.js";
-import { chartLayout, cursor, gradChart, lossChart, lrChart, ratioChart } from "./charts.js";
+import { analyze, basinMap, getGrid, getLessons, getSurfaces, getTiming, RunStream } from "./api.js";
+import { chartLayout, cursor, gradChart, lossChart, lrChart, ratioChart, timingChart, timingLayout } from "./charts.js";
 import { language, setLanguage, t } from "./i18n.js";
 import { movingScene, nearestDot, paintScene } from "./overlay.js";
 import { download, loadImage, recordVideo, saveCanvas, savePng, videoSupported } from "./recorder.js";
@@ -14,6 +14,7 @@ import {
   configFromPreset,
   fromHash,
   runRequest,
+  sanitize,
   toHash,
 } from "./state.js";
 import { RunStats } from "./stats.js";
@@ -56,6 +57,10 @@ const app = {
   timing: { changedAt: 0, firstDrawAt: 0, doneDrawAt: 0, chartsDrawAt: 0 }, // performance.now() stamps, read by bench/browser.py
   chartsStreamedAt: 0,
   playback: { frames: 0, since: 0, until: 0 },
+  lessons: [], // GET /api/lessons
+  guide: null,
+  lesson: null, // {lesson, scene}: the scene shown, indices into lessons
+  batchTiming: null, // GET /api/timing, fetched when a scene first shows it
 };
 window.errorscape = app; // for people poking at the page, and for its tests and benchmark
 
@@ -832,7 +837,134 @@ function render() {
   buildSurfacePicker();
   buildOptimizer();
   syncControls();
+  renderLesson();
   $("export-webm").disabled = !videoSupported();
+}
+
+// --- lessons and the general guide ------------------------------------------------------------
+
+// Every scene of every lesson in order: "next" runs on from one lesson into the next.
+function sceneOrder() {
+  return app.lessons.flatMap((lesson, i) => lesson.scenes.map((_, k) => [i, k]));
+}
+
+function scenePosition() {
+  if (!app.lesson) return -1;
+  return sceneOrder().findIndex(([i, k]) => i === app.lesson.lesson && k === app.lesson.scene);
+}
+
+function renderLesson() {
+  const lang = language();
+  const select = $("lesson-select");
+  const free = document.createElement("option");
+  free.value = "";
+  free.textContent = t("free_play");
+  select.replaceChildren(
+    free,
+    ...app.lessons.map((lesson, i) => {
+      const o = document.createElement("option");
+      o.value = String(i);
+      o.textContent = `${i + 1}. ${lesson.title[lang]}`;
+      return o;
+    }),
+  );
+  select.value = app.lesson ? String(app.lesson.lesson) : "";
+  const position = scenePosition();
+  $("lesson-prev").disabled = position <= 0;
+  $("lesson-next").disabled = app.lessons.length === 0 || position === sceneOrder().length - 1;
+  $("lesson-text").hidden = !app.lesson;
+  $("lesson-progress").textContent = "";
+  if (!app.lesson) return;
+  const lesson = app.lessons[app.lesson.lesson];
+  $("lesson-progress").textContent = t("scene_of", { k: app.lesson.scene + 1, n: lesson.scenes.length });
+  $("lesson-claim").textContent = lesson.claim[lang];
+  $("scene-text").textContent = lesson.scenes[app.lesson.scene].text[lang];
+  if (!$("timing-chart").hidden) drawTiming();
+}
+
+function clearAnalysis() {
+  app.analysis = null;
+  app.analysisPoint = null;
+  $("analysis").replaceChildren();
+  $("analysis").dataset.kind = "";
+  $("escape").disabled = true;
+}
+
+// A scene: its preset state (the language and playback speed stay the person's), its Hessian
+// point and its extra panel.
+function showScene(i, k) {
+  const scene = app.lessons[i].scenes[k];
+  app.lesson = { lesson: i, scene: k };
+  app.state = sanitize({ ...scene.state, lang: app.state.lang, speed: app.state.speed }, app.surfaces);
+  clearAnalysis();
+  render();
+  changed({ grid: true });
+  if (scene.analyze) showAnalysis(scene.analyze);
+  showTiming(scene.panel === "timing");
+}
+
+function stepScene(delta) {
+  const order = sceneOrder();
+  const next = order[Math.max(0, Math.min(order.length - 1, scenePosition() + delta))];
+  if (next) showScene(next[0], next[1]);
+}
+
+async function showTiming(show) {
+  $("timing-chart").hidden = !show;
+  if (!show) return;
+  if (!app.batchTiming) {
+    status(t("timing_measuring"));
+    try {
+      app.batchTiming = await getTiming();
+    } catch (err) {
+      status(`${t("error")}: ${err.message}`);
+      return;
+    }
+  }
+  drawTiming();
+}
+
+function drawTiming() {
+  const data = app.batchTiming;
+  if (!data || !window.Plotly) return;
+  const names = { update: t("timing_update"), epoch: t("timing_epoch", { n: data.n_examples }) };
+  window.Plotly.react("timing-chart", timingChart(data, names), timingLayout(t("timing_title", { device: data.device }), t("batch_axis")), PLOT_CONFIG);
+}
+
+function guideBranch(branch) {
+  const item = document.createElement("li");
+  const text = document.createElement("p");
+  text.textContent = branch.text[language()];
+  item.append(text);
+  for (const id of branch.lessons) {
+    const i = app.lessons.findIndex((lesson) => lesson.id === id);
+    if (i < 0) continue;
+    const b = document.createElement("button");
+    b.type = "button";
+    b.dataset.lesson = id;
+    b.textContent = `${i + 1}. ${app.lessons[i].title[language()]}`;
+    b.addEventListener("click", () => {
+      $("guide").close();
+      showScene(i, 0);
+    });
+    item.append(b);
+  }
+  if (branch.children.length) {
+    const list = document.createElement("ul");
+    list.append(...branch.children.map(guideBranch));
+    item.append(list);
+  }
+  return item;
+}
+
+function openGuide() {
+  if (!app.guide) return;
+  $("guide-title").textContent = app.guide.title[language()];
+  const tree = document.createElement("ul");
+  tree.className = "guide-tree";
+  tree.append(guideBranch(app.guide.root), guideBranch(app.guide.speed));
+  $("guide-tree").replaceChildren(tree);
+  $("guide").showModal();
 }
 
 function setView(view) {
@@ -907,6 +1039,17 @@ function wire() {
     drawSurface();
   });
   $("escape").addEventListener("click", escape);
+  $("lesson-select").addEventListener("change", () => {
+    const v = $("lesson-select").value;
+    if (v === "") {
+      app.lesson = null;
+      showTiming(false);
+      renderLesson();
+    } else showScene(Number(v), 0);
+  });
+  $("lesson-prev").addEventListener("click", () => stepScene(-1));
+  $("lesson-next").addEventListener("click", () => (app.lesson ? stepScene(1) : showScene(0, 0)));
+  $("guide-open").addEventListener("click", openGuide);
   $("basin-map").addEventListener("click", showBasins);
   $("export-png").addEventListener("click", exportPng);
   $("export-webm").addEventListener("click", exportVideo);
@@ -970,6 +1113,13 @@ function wirePlotClicks() {
 
 async function start() {
   app.surfaces = await getSurfaces();
+  try {
+    const content = await getLessons();
+    app.lessons = content.lessons;
+    app.guide = content.guide;
+  } catch (err) {
+    status(`${t("error")}: ${err.message}`); // the lab works without its lessons
+  }
   app.state = fromHash(window.location.hash, app.surfaces);
   render();
   wire();

@@ -59,14 +59,19 @@ export function paintScene(ctx, run, scene, view) {
   const { px, py } = view;
   scene.configs.forEach((cfg, c) => {
     if (cfg.hidden) return;
-    // Trails: one path per configuration, broken where a start has left the finite numbers.
+    // Trails: each its own path (one long self-crossing path costs the rasteriser seconds),
+    // broken where a start has left the finite numbers. A step that moves less than a pixel
+    // from the last point drawn is skipped: a crawl along a valley floor costs nothing, a
+    // zigzag across it is drawn whole.
     ctx.globalAlpha = 0.7;
     ctx.strokeStyle = cfg.color;
     ctx.lineWidth = 1.5;
-    ctx.lineJoin = "round";
-    ctx.beginPath();
+    ctx.lineJoin = "bevel";
     for (let s = 0; s < cfg.trails; s++) {
+      ctx.beginPath();
       let pen = false;
+      let u0 = 0;
+      let v0 = 0;
       for (let k = 0; k <= cfg.upto; k++) {
         const i = offset(run, k, c) + s;
         const x = run.positions[2 * i];
@@ -75,12 +80,17 @@ export function paintScene(ctx, run, scene, view) {
           pen = false;
           continue;
         }
-        if (pen) ctx.lineTo(px(x), py(y));
-        else ctx.moveTo(px(x), py(y));
+        const u = px(x);
+        const v = py(y);
+        if (!pen) ctx.moveTo(u, v);
+        else if (k === cfg.upto || Math.abs(u - u0) + Math.abs(v - v0) >= 1) ctx.lineTo(u, v);
+        else continue;
+        u0 = u;
+        v0 = v;
         pen = true;
       }
+      ctx.stroke();
     }
-    ctx.stroke();
     // Dots: one path, one fill and one outline for all starts of the configuration.
     ctx.globalAlpha = 1;
     ctx.fillStyle = cfg.color;

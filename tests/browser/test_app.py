@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
+from server.lessons import LESSONS
 from tests.chromium import CHROMIUM, FLAGS
 from tests.server_process import ROOT, running_server
+from tests.test_lessons import scene_request
 
 ARTIFACTS = ROOT / "test-artifacts"
 RUN_DONE = "() => window.errorscape && window.errorscape.run && window.errorscape.run.divergedAt !== null && !window.errorscape.rendering()"
@@ -440,3 +442,47 @@ def test_exports_png_and_webm(page, server):
 
 def test_artifacts_are_written():
     assert Path(ARTIFACTS).exists()
+
+
+def test_walking_every_scene_of_every_lesson(page, server):
+    page.goto(server + "/")
+    page.wait_for_function(RUN_DONE, timeout=60000)
+    lessons = page.evaluate("() => window.errorscape.lessons")
+    assert [entry["id"] for entry in lessons] == [entry["id"] for entry in LESSONS]
+    assert page.locator("#lesson-text").is_hidden()
+    for i, entry in enumerate(lessons):
+        for k, scene in enumerate(entry["scenes"]):
+            new_run(page, lambda: page.click("#lesson-next"))
+            assert page.evaluate("() => window.errorscape.lesson") == {"lesson": i, "scene": k}
+            assert page.locator("#scene-text").text_content() == scene["text"]["en"]
+            assert page.locator("#lesson-claim").text_content() == entry["claim"]["en"]
+            assert page.locator("#lesson-progress").text_content() == f"{k + 1} / {len(entry['scenes'])}"
+            # What the page runs is what tests/test_lessons.py checked the claim on.
+            body = page.evaluate(
+                "async () => { const m = await import('/js/state.js'); const a = window.errorscape;"
+                " return m.runRequest(a.state, a.surfaces.find(s => s.name === a.state.surface)); }"
+            )
+            assert body == json.loads(json.dumps(scene_request(scene))), (entry["id"], scene["id"])
+            if scene["analyze"]:
+                page.wait_for_function("() => document.getElementById('analysis').dataset.kind !== ''", timeout=30000)
+                assert page.evaluate("() => window.errorscape.analysisPoint") == scene["analyze"]
+            if scene["panel"] == "timing":
+                page.wait_for_function("() => (document.getElementById('timing-chart').data || []).length === 2", timeout=60000)
+                assert page.locator("#timing-chart").is_visible()
+                shot(page, "lesson-timing")
+            else:
+                assert page.locator("#timing-chart").is_hidden()
+            if (entry["id"], scene["id"]) in {("escape", "escaped"), ("adagrad-blowup", "fixed"), ("batch-size", "batch-one")}:
+                shot(page, f"lesson-{entry['id']}-{scene['id']}")
+    assert page.locator("#lesson-next").is_disabled()
+    # The language switch reaches the lesson text.
+    page.select_option("#language", "zh-TW")
+    assert page.locator("#scene-text").text_content() == lessons[-1]["scenes"][-1]["text"]["zh-TW"]
+    # The guide's branches lead to their lessons.
+    page.click("#guide-open")
+    assert page.locator("#guide").is_visible()
+    shot(page, "guide")
+    new_run(page, lambda: page.click("#guide button[data-lesson='batch-size'] >> nth=0"))
+    assert page.locator("#guide").is_hidden()
+    assert page.evaluate("() => window.errorscape.lesson") == {"lesson": 6, "scene": 0}
+    assert page.errors == []  # type: ignore[attr-defined]
