@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -139,6 +140,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.gate = ComputeGate(settings.concurrency, settings.queue)
     app.state.compilations_at_start = surfaces.compilation_count()
+    app.state.timing = None  # GET /api/timing's figures, measured on its first request
+    app.state.timing_lock = asyncio.Lock()
     errors.install(app)
 
     @app.exception_handler(TooLarge)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 import functools
 
 from fastapi import APIRouter, Request
@@ -35,9 +34,6 @@ async def timing(request: Request) -> TimingResponse:
     # Measured once per app (a few seconds), on the first request; later requests get the same
     # figures. The lock makes concurrent first requests wait for one measurement.
     state = request.app.state
-    if getattr(state, "timing_lock", None) is None:
-        state.timing_lock = asyncio.Lock()
-        state.timing = None
     async with state.timing_lock:
         if state.timing is None:
             t = await state.gate.run(measure)
