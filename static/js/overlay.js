@@ -4,11 +4,7 @@
 // and more per frame at 1,000 starts), so animating through it cannot reach a steady frame
 // rate; this layer is repainted alone, and Plotly only when the still part changes.
 // No DOM here beyond the 2-D context it is handed.
-import { COLORS, TRAILS, toEdge } from "./traces.js";
-
-function offset(run, t, c) {
-  return (t * run.configs + c) * run.starts;
-}
+import { COLORS, TRAILS, offset, toEdge } from "./traces.js";
 
 // What is drawn at step t, in data coordinates: per configuration its trails (the first TRAILS
 // starts up to t, NaN where a start has diverged) and its dots (every start, NaN once
@@ -16,7 +12,7 @@ function offset(run, t, c) {
 // leaves `domain`); the selected start's position. `hidden`: {configs[c], diverged} for what
 // was switched off by a click on its legend entry.
 export function movingScene(run, t, selected, domain, hidden = { configs: [], diverged: false }) {
-  const scene = { time: t, configs: [], crosses: { x: [], y: [] }, ring: null };
+  const scene = { configs: [], crosses: { x: [], y: [] }, ring: null };
   if (!run || run.filled === 0) return scene;
   const S = run.starts;
   const upto = Math.max(0, Math.min(t, run.filled - 1));
@@ -111,7 +107,7 @@ export function paintScene(ctx, run, scene, view) {
       ctx.arc(u, v, 3, 0, 2 * Math.PI);
     }
     ctx.fill();
-    if (dx.length <= 2048) {
+    if (!squares) {
       // An outline tells overlapping dots apart; above a few thousand it only darkens the cloud.
       ctx.strokeStyle = "#000";
       ctx.lineWidth = 0.5;

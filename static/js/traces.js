@@ -146,7 +146,8 @@ export function heightAt(model, x, y) {
   return model.z[nearest(model.y, y)][nearest(model.x, x)];
 }
 
-function offset(run, t, c) {
+// Index of (step t, configuration c, start 0) in a run's time-major arrays.
+export function offset(run, t, c) {
   return (t * run.configs + c) * run.starts;
 }
 
