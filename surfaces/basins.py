@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from surfaces.critical import FoundPoint, known_critical_points
+from surfaces.critical import FoundPoint, find_critical_points, known_critical_points
 from surfaces.engine import MAX_GRID, simulate_final
 from surfaces.registry import DATA_SEED, Surface, get_surface
 from surfaces.sampling import grid_starts
@@ -48,6 +48,13 @@ def basin_map(
         raise ValueError(f"grid: must be an integer between 2 and {MAX_GRID}")
     starts = grid_starts(s, grid)
     result = simulate_final(s, [optimizer], starts, steps, batch_size, seed, surface_params, data_seed)
-    minima = tuple(m for m in known_critical_points(s, surface_params, data_seed) if m.kind == "minimum")
+    # A surface without declared critical points (a typed formula) uses the ones the Newton
+    # search finds in its domain.
+    points = (
+        known_critical_points(s, surface_params, data_seed)
+        if s.critical_points
+        else find_critical_points(s, surface_params, data_seed=data_seed)
+    )
+    minima = tuple(m for m in points if m.kind == "minimum")
     ends = result.positions[0]
     return BasinMap(starts=starts, basin=classify(s, ends, minima), final_loss=result.loss[0], minima=minima)

@@ -40,7 +40,7 @@ def _tilt(e: Array, theta: Array) -> Array:
     return e[0] * theta[0] + e[1] * theta[1]
 
 
-def _noise_surface(f, **kwargs) -> Surface:
+def noise_surface(f, **kwargs) -> Surface:
     """A surface f(θ) + noise·e·θ whose batch mean has the closed form f(θ) + noise·ē·θ."""
 
     def example_loss(theta: Array, example: Array, params: Params) -> Array:
@@ -58,7 +58,7 @@ def _noise_surface(f, **kwargs) -> Surface:
     )
 
 
-def _noise_param(default: float) -> Param:
+def noise_param(default: float) -> Param:
     return Param("noise", 0.0, 5.0, default, "size of the per-example gradient noise (0: every batch sees the exact surface)")
 
 
@@ -71,7 +71,7 @@ def _valley(theta: Array, params: Params) -> Array:
 
 
 register(
-    _noise_surface(
+    noise_surface(
         _valley,
         name="narrow_valley",
         titles={"en": "Narrow valley", "zh-TW": "狹長山谷", "zh-CN": "狭长山谷"},
@@ -81,7 +81,7 @@ register(
             "zh-TW": "凸的狹長山谷：L = ½(x² + κy²)，κ 是 Hessian 的條件數。固定的學習率不是在山壁間震盪，就是在谷底幾乎不動。",
             "zh-CN": "凸的狭长山谷：L = ½(x² + κy²)，κ 是 Hessian 的条件数。固定的学习率不是在山壁间震荡，就是在谷底几乎不动。",
         },
-        params=(Param("kappa", 1.0, 1000.0, 100.0, "condition number of the Hessian"), _noise_param(0.5)),
+        params=(Param("kappa", 1.0, 1000.0, 100.0, "condition number of the Hessian"), noise_param(0.5)),
         domain=((-6.0, 6.0), (-2.0, 2.0)),
         critical_points=(CriticalPoint((0.0, 0.0), "minimum"),),
         default_starts=((-5.0, 1.5), (5.0, -1.0), (-4.0, -1.8)),
@@ -101,7 +101,7 @@ def _saddle(theta: Array, params: Params) -> Array:
 
 _SQRT2 = math.sqrt(2.0)
 register(
-    _noise_surface(
+    noise_surface(
         _saddle,
         name="saddle",
         titles={"en": "Saddle point", "zh-TW": "鞍點", "zh-CN": "鞍点"},
@@ -114,7 +114,7 @@ register(
             "zh-CN": "L = x² − y² + y⁴/4：原点是鞍点（梯度为零，Hessian 特征值 2 与 −2），两旁 y = ±√2 是最小值。"
             "从山脊出发的梯度下降会停住；噪声或沿负特征值的方向能逃出。",
         },
-        params=(_noise_param(0.3),),
+        params=(noise_param(0.3),),
         domain=((-3.0, 3.0), (-3.0, 3.0)),
         critical_points=(
             CriticalPoint((0.0, 0.0), "saddle"),
@@ -138,7 +138,7 @@ def _bumpy(theta: Array, params: Params) -> Array:
 # Along each axis the ripple minima sit where 0.2·x + 1.5·sin(3x) = 0, near 2πk/3.
 _RIPPLE = (-3.99, -2.0, 0.0, 2.0, 3.99)
 register(
-    _noise_surface(
+    noise_surface(
         _bumpy,
         name="bumpy",
         titles={"en": "Bumpy bowl", "zh-TW": "凹凸的碗", "zh-CN": "凹凸的碗"},
@@ -148,7 +148,7 @@ register(
             "zh-TW": "有波紋的碗：L = 0.1(x² + y²) + ½(2 − cos 3x − cos 3y)。一般梯度下降停在第一個小坑；動量能滾過小丘，到達原點的全域最小值。",
             "zh-CN": "有波纹的碗：L = 0.1(x² + y²) + ½(2 − cos 3x − cos 3y)。普通梯度下降停在第一个小坑；动量能滚过小丘，到达原点的全局最小值。",
         },
-        params=(_noise_param(0.3),),
+        params=(noise_param(0.3),),
         domain=((-5.0, 5.0), (-5.0, 5.0)),
         critical_points=tuple(CriticalPoint((a, b), "minimum") for a in _RIPPLE for b in _RIPPLE),
         default_starts=((4.2, 3.1), (-3.5, 4.0), (3.0, -4.3)),
@@ -166,7 +166,7 @@ def _rosenbrock(theta: Array, params: Params) -> Array:
 
 
 register(
-    _noise_surface(
+    noise_surface(
         _rosenbrock,
         name="rosenbrock",
         titles={"en": "Rosenbrock", "zh-TW": "Rosenbrock 函數", "zh-CN": "Rosenbrock 函数"},
@@ -175,7 +175,7 @@ register(
             "zh-TW": "L = (1 − x)² + 100(y − x²)²：彎曲、狹窄、谷底幾乎平坦的山谷，最小值在 (1, 1)。",
             "zh-CN": "L = (1 − x)² + 100(y − x²)²：弯曲、狭窄、谷底几乎平坦的山谷，最小值在 (1, 1)。",
         },
-        params=(_noise_param(0.0),),
+        params=(noise_param(0.0),),
         domain=((-2.0, 2.0), (-1.0, 3.0)),
         critical_points=(CriticalPoint((1.0, 1.0), "minimum"),),
         default_starts=((-1.5, 2.5), (-1.0, -0.5), (1.5, 0.0)),
@@ -191,7 +191,7 @@ def _himmelblau(theta: Array, params: Params) -> Array:
 
 
 register(
-    _noise_surface(
+    noise_surface(
         _himmelblau,
         name="himmelblau",
         titles={"en": "Himmelblau", "zh-TW": "Himmelblau 函數", "zh-CN": "Himmelblau 函数"},
@@ -201,7 +201,7 @@ register(
             "zh-TW": "L = (x² + y − 11)² + (x + y² − 7)²：四個同樣低的最小值、一個最大值與四個鞍點。走到哪個最小值取決於起點與優化器。",
             "zh-CN": "L = (x² + y − 11)² + (x + y² − 7)²：四个同样低的最小值、一个最大值与四个鞍点。走到哪个最小值取决于起点与优化器。",
         },
-        params=(_noise_param(0.0),),
+        params=(noise_param(0.0),),
         domain=((-5.0, 5.0), (-5.0, 5.0)),
         critical_points=(
             CriticalPoint((3.0, 2.0), "minimum"),

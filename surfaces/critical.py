@@ -17,7 +17,6 @@ Tolerances (float32 throughout):
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -27,7 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from surfaces.engine import Env, bucket, loss_functions, make_env, resolve_params
-from surfaces.registry import DATA_SEED, Array, Surface, get_surface
+from surfaces.registry import DATA_SEED, Array, Surface, get_surface, surface_cache
 
 GRAD_TOL = 1e-3
 EIG_TOL = 1e-4
@@ -72,10 +71,10 @@ def _check_point(point: Any) -> np.ndarray:
     return p.astype(np.float32)
 
 
-@functools.cache
-def _derivatives(name: str):
+@surface_cache(custom_size=8)
+def _derivatives(surface: Surface):
     """Jitted (loss, gradient, Hessian) of the full-batch loss, vmapped over points."""
-    full, _, _ = loss_functions(get_surface(name))
+    full, _, _ = loss_functions(surface)
 
     def one(theta, env):
         return full(theta, env), jax.grad(full)(theta, env), jax.hessian(full)(theta, env)
@@ -102,7 +101,7 @@ def _padded(points: np.ndarray) -> np.ndarray:
 def _derivatives_at(surface: Surface, points: np.ndarray, params: Mapping[str, Any] | None, data_seed: int):
     """(loss, gradient, Hessian) at each point, on the host."""
     n = points.shape[0]
-    loss, grad, hess = jax.device_get(_derivatives(surface.name)(_padded(points), _env(surface, params, data_seed)))
+    loss, grad, hess = jax.device_get(_derivatives(surface)(_padded(points), _env(surface, params, data_seed)))
     return loss[:n], grad[:n], hess[:n]
 
 
@@ -157,12 +156,12 @@ def minimum_ratio(
     return ratios
 
 
-@functools.cache
-def _newton(name: str, iterations: int):
+@surface_cache(custom_size=8)
+def _newton(surface: Surface, iterations: int):
     """Damped Newton on ∇L = 0, i.e. Gauss–Newton on ½‖∇L‖²: it converges to critical points of
     every kind, not only minima.  The step (H² + μI)⁻¹H∇L is clipped so a far start cannot jump
     out of the domain in one go."""
-    full, _, _ = loss_functions(get_surface(name))
+    full, _, _ = loss_functions(surface)
     grad = jax.grad(full)
     hess = jax.hessian(full)
 
@@ -194,7 +193,7 @@ def _refine(surface: Surface, points: np.ndarray, params, data_seed: int, iterat
     max_step = np.float32(0.1 * max(x1 - x0, y1 - y0))
     env = _env(surface, params, data_seed)
     n = points.shape[0]
-    return np.asarray(_newton(surface.name, iterations)(_padded(points), env, max_step))[:n]
+    return np.asarray(_newton(surface, iterations)(_padded(points), env, max_step))[:n]
 
 
 def find_critical_points(

@@ -14,8 +14,9 @@ its entries are NaN and its state is frozen, so a blow-up costs nothing and spre
 
 from __future__ import annotations
 
-import functools
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -26,9 +27,12 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from surfaces import optimizer
+from surfaces.optax_rules import OptaxConfig, optax_config, per_start, transformation
 from surfaces.optimizer import Hyperparams, OptimizerConfig, OptState
-from surfaces.registry import DATA_SEED, Array, Surface, Tensor, get_surface
+from surfaces.registry import DATA_SEED, Array, Surface, Tensor, get_surface, surface_cache, surface_names
 from surfaces.sampling import grid_starts, random_starts, shuffled_index
+
+Config = OptimizerConfig | OptaxConfig
 
 CHUNK_STEPS = 100
 MAX_CONFIGS = 8
@@ -92,18 +96,36 @@ def resolve_starts(surface: Surface, starts: Any, seed: int = 0) -> np.ndarray:
     return arr.astype(np.float32)
 
 
-def resolve_optimizers(optimizers: Any) -> list[OptimizerConfig]:
-    if isinstance(optimizers, (str, Mapping, OptimizerConfig)):
+def resolve_optimizers(optimizers: Any) -> list[Config]:
+    """Configurations of the lecture's rule (a preset name, a mapping, an OptimizerConfig) or
+    of optax's optimizers (``{"optax": "lion", "hyper": {...}}`` or an OptaxConfig)."""
+    if isinstance(optimizers, (str, Mapping, OptimizerConfig, OptaxConfig)):
         optimizers = [optimizers]
     if not isinstance(optimizers, Sequence) or not 1 <= len(optimizers) <= MAX_CONFIGS:
         raise ValueError(f"optimizers: expected a list of 1 to {MAX_CONFIGS} configurations")
-    configs = []
+    configs: list[Config] = []
     for i, spec in enumerate(optimizers):
         try:
-            configs.append(optimizer.as_config(spec))
+            if isinstance(spec, OptaxConfig):
+                configs.append(spec)
+            elif isinstance(spec, Mapping) and "optax" in spec:
+                unknown = set(spec) - {"optax", "hyper"}
+                if unknown:
+                    raise ValueError(f"{sorted(unknown)[0]}: unknown field of an optax configuration (fields: optax, hyper)")
+                hyper = spec.get("hyper") or {}
+                if not isinstance(hyper, Mapping):
+                    raise ValueError("hyper: expected a mapping of hyperparameter names to values")
+                configs.append(optax_config(spec["optax"], hyper))
+            else:
+                configs.append(optimizer.as_config(spec))
         except ValueError as err:
             raise ValueError(f"optimizers[{i}].{str(err).removeprefix('optimizer.')}") from None
     return configs
+
+
+def rule_key(config: Config) -> tuple:
+    """Configurations with equal keys run in one compiled program (vmapped over configs)."""
+    return config.kernel_key if isinstance(config, OptaxConfig) else ("lecture",)
 
 
 def bucket(n: int) -> int:
@@ -139,13 +161,62 @@ class Carry(NamedTuple):
     # reads and writes whole contiguous rows, and XLA fuses a step into a few loops instead
     # of one small kernel per slice, transpose and two-element reduction.
     theta: Pair  # ([C, S], [C, S])
-    trace: Pair
-    nu: Pair
+    opt: Any  # the rule's per-point state, leaves [C, S, ...] (the lecture's: trace and nu pairs)
     grad: Pair  # full-batch gradient at theta
     alive: Array  # [C, S] bool
     diverged_at: Array  # [C, S] int32, -1 while alive
     step: Array  # int32 scalar: updates done
-    powers: Pair  # ([C], [C]): β₁^step and β₂^step, see OptState
+    shared: Any  # the rule's per-configuration state, leaves [C] (the lecture's: β₁^step, β₂^step)
+
+
+class Rule(NamedTuple):
+    """How one family of optimizers plugs into the step: per-point state (vmapped over configs
+    and starts) and per-configuration state shared by all starts."""
+
+    point_init: Any  # (theta Pair, start id, hp) -> opt
+    shared_init: Any  # (hp, leaves [C]) -> shared
+    point_update: Any  # (grad Pair, opt, theta Pair, k, shared, hp) -> (step Pair, opt)
+    shared_next: Any  # (shared, hp [C]) -> shared
+
+
+def lecture_rule() -> Rule:
+    """The lecture's rule: element-wise, so one update per coordinate of the pair."""
+
+    def point_init(theta: Pair, start_id: Array, hp: Hyperparams) -> Any:
+        zero = jnp.zeros_like(theta[0])
+        return (zero, zero), (zero, zero)
+
+    def shared_init(hp: Hyperparams) -> Pair:
+        one = jnp.ones_like(hp.lr)
+        return one, one
+
+    def point_update(g: Pair, opt: Any, theta: Pair, k: Array, shared: Pair, hp: Hyperparams) -> tuple[Pair, Any]:
+        trace, nu = opt
+        steps = [optimizer.update(g[i], OptState(k, trace[i], nu[i], *shared), hp) for i in range(2)]
+        new_opt = (steps[0][1].trace, steps[1][1].trace), (steps[0][1].nu, steps[1][1].nu)
+        return (steps[0][0], steps[1][0]), new_opt
+
+    def shared_next(shared: Pair, hp: Hyperparams) -> Pair:
+        return optimizer.next_powers(*shared, hp)
+
+    return Rule(point_init, shared_init, point_update, shared_next)
+
+
+def optax_rule(name: str, static: tuple) -> Rule:
+    """An optax optimizer on θ as one vector of two, its hyperparameters injected (traced)."""
+
+    def point_init(theta: Pair, start_id: Array, hp: dict[str, Array]) -> Any:
+        return per_start(transformation(name, static, hp).init(jnp.stack(theta)), start_id)
+
+    def point_update(g: Pair, opt: Any, theta: Pair, k: Array, shared: Any, hp: dict[str, Array]) -> tuple[Pair, Any]:
+        updates, opt = transformation(name, static, hp).update(jnp.stack(g), opt, jnp.stack(theta))
+        return (updates[0], updates[1]), opt
+
+    return Rule(point_init, lambda hp: (), point_update, lambda shared, hp: ())
+
+
+def make_rule(key: tuple) -> Rule:
+    return lecture_rule() if key == ("lecture",) else optax_rule(key[1], key[2])
 
 
 class Record(NamedTuple):
@@ -160,6 +231,7 @@ class _Kernel:
     """A compile key: everything that fixes the shapes and the traced program."""
 
     surface: str
+    rule: tuple  # rule_key of the configurations it runs
     full_batch: bool
     batch_pad: int
     log2_n: int
@@ -171,28 +243,52 @@ class _Kernel:
 
 # Compiled kernels kept at once.  Every key is one set of shapes, so this bounds the
 # executables held in memory under any mix of requests; past it everything compiled is
-# dropped (jax.clear_caches) and the shapes in use compile again.
+# dropped (jax.clear_caches) and the shapes in use compile again.  Kernels of custom
+# surfaces (typed formulas) have their own smaller LRU, so a flood of formulas neither
+# grows memory nor evicts the built-in surfaces' programs.
 KERNEL_CACHE_SIZE = 64
+CUSTOM_KERNEL_CACHE_SIZE = 16
 _KERNEL_CACHE: dict[_Kernel, Any] = {}
+_CUSTOM_KERNELS: OrderedDict[_Kernel, Any] = OrderedDict()
+_KERNEL_LOCK = threading.Lock()
 
 
-def _kernels(spec: _Kernel):
-    cached = _KERNEL_CACHE.get(spec)
-    if cached is None:
-        if len(_KERNEL_CACHE) >= KERNEL_CACHE_SIZE:
-            clear_compiled()
-        cached = _KERNEL_CACHE[spec] = _build_kernels(spec)
-    return cached
+def _kernels(spec: _Kernel, surface: Surface):
+    builtin = surface.name in surface_names()
+    with _KERNEL_LOCK:
+        cached = _KERNEL_CACHE.get(spec) if builtin else _CUSTOM_KERNELS.get(spec)
+        if cached is not None and not builtin:
+            _CUSTOM_KERNELS.move_to_end(spec)
+    if cached is not None:
+        return cached
+    built = _build_kernels(spec, surface)
+    with _KERNEL_LOCK:
+        if builtin:
+            if len(_KERNEL_CACHE) >= KERNEL_CACHE_SIZE:
+                _KERNEL_CACHE.clear()
+                jax.clear_caches()
+            _KERNEL_CACHE[spec] = built
+        else:
+            _CUSTOM_KERNELS[spec] = built
+            while len(_CUSTOM_KERNELS) > CUSTOM_KERNEL_CACHE_SIZE:
+                _CUSTOM_KERNELS.popitem(last=False)
+    return built
 
 
 def clear_compiled() -> None:
     """Forget every compiled kernel (they compile again on next use)."""
-    _KERNEL_CACHE.clear()
+    with _KERNEL_LOCK:
+        _KERNEL_CACHE.clear()
+        _CUSTOM_KERNELS.clear()
     jax.clear_caches()
 
 
 def compiled_kernel_count() -> int:
-    return len(_KERNEL_CACHE)
+    return len(_KERNEL_CACHE) + len(_CUSTOM_KERNELS)
+
+
+def custom_kernel_count() -> int:
+    return len(_CUSTOM_KERNELS)
 
 
 def pairwise_mean(values: Array) -> Array:
@@ -239,9 +335,9 @@ def loss_functions(surface: Surface):
     return full, batch, test
 
 
-def _build_kernels(spec: _Kernel):
+def _build_kernels(spec: _Kernel, surface: Surface):
     """The jitted init / chunk / final functions for one compile key."""
-    surface = get_surface(spec.surface)
+    rule = make_rule(spec.rule)
     full_loss, batch_loss, test_loss = loss_functions(surface)
     bound = np.float32(surface.bound)
     nan = np.float32(np.nan)
@@ -279,7 +375,7 @@ def _build_kernels(spec: _Kernel):
             ok = ok & jnp.isfinite(theta[i]) & (jnp.abs(theta[i]) <= bound) & jnp.isfinite(grad[i])
         return loss, grad, ~ok
 
-    def point_step(theta: Pair, trace: Pair, nu: Pair, grad: Pair, alive, div_at, start_id, k, powers, k_end, hp, env):
+    def point_step(theta: Pair, opt, grad: Pair, alive, div_at, start_id, k, shared, k_end, hp, env):
         if spec.full_batch:
             g = grad
         else:
@@ -288,17 +384,16 @@ def _build_kernels(spec: _Kernel):
             idx = shuffled_index(env.seed, start_id, epoch, first + slots, spec.log2_n)
             weights = jnp.where(slots < env.batch.astype(jnp.uint32), 1.0 / env.batch.astype(jnp.float32), 0.0)
             g = batch_grad(*theta, env.table[idx], weights, env)
-        # The rule is element-wise: one update per coordinate.
-        steps = [optimizer.update(g[i], OptState(k, trace[i], nu[i], *powers), hp) for i in range(2)]
-        theta1 = (theta[0] + steps[0][0], theta[1] + steps[1][0])
+        delta, opt1 = rule.point_update(g, opt, theta, k, shared, hp)
+        theta1 = (theta[0] + delta[0], theta[1] + delta[1])
         loss1, grad1, bad = evaluate(theta1, env)
         active = k < k_end
         newly = alive & bad & active
         alive1 = alive & ~newly
         keep = alive1 & active
 
-        def kept(new: Pair, old: Pair) -> Pair:
-            return jnp.where(keep, new[0], old[0]), jnp.where(keep, new[1], old[1])
+        def kept(new: Any, old: Any) -> Any:
+            return jax.tree.map(lambda a, b: jnp.where(keep, a, b), new, old)
 
         record = Record(
             positions=jnp.stack([jnp.where(alive1, theta1[0], nan), jnp.where(alive1, theta1[1], nan)]),
@@ -308,8 +403,7 @@ def _build_kernels(spec: _Kernel):
         )
         new = (
             kept(theta1, theta),
-            kept((steps[0][1].trace, steps[1][1].trace), trace),
-            kept((steps[0][1].nu, steps[1][1].nu), nu),
+            kept(opt1, opt),
             kept(grad1, grad),
             alive1,
             jnp.where(newly, k + 1, div_at),
@@ -317,26 +411,25 @@ def _build_kernels(spec: _Kernel):
         return new, record
 
     # starts: vmapped over S (state, start ids); configs: vmapped over C (state, hyperparams).
-    over_starts = jax.vmap(point_step, in_axes=(0, 0, 0, 0, 0, 0, 0, None, None, None, None, None))
-    batched_step = jax.vmap(over_starts, in_axes=(0, 0, 0, 0, 0, 0, None, None, 0, None, 0, None))
+    over_starts = jax.vmap(point_step, in_axes=(0, 0, 0, 0, 0, 0, None, None, None, None, None))
+    batched_step = jax.vmap(over_starts, in_axes=(0, 0, 0, 0, 0, None, None, 0, None, 0, None))
 
-    def advance(carry: Carry, start_ids: Array, k_end: Array, hp: Hyperparams, env: Env):
-        (theta, trace, nu, grad, alive, div_at), record = batched_step(
+    def advance(carry: Carry, start_ids: Array, k_end: Array, hp: Any, env: Env):
+        (theta, opt, grad, alive, div_at), record = batched_step(
             carry.theta,
-            carry.trace,
-            carry.nu,
+            carry.opt,
             carry.grad,
             carry.alive,
             carry.diverged_at,
             start_ids,
             carry.step,
-            carry.powers,
+            carry.shared,
             k_end,
             hp,
             env,
         )
-        powers = optimizer.next_powers(*carry.powers, hp)
-        return Carry(theta, trace, nu, grad, alive, div_at, carry.step + 1, powers), record
+        shared = rule.shared_next(carry.shared, hp)
+        return Carry(theta, opt, grad, alive, div_at, carry.step + 1, shared), record
 
     def point_init(theta, env):
         pair = (theta[0], theta[1])
@@ -351,9 +444,12 @@ def _build_kernels(spec: _Kernel):
 
     init_over_starts = jax.vmap(point_init, in_axes=(0, None))
 
-    def init_body(starts: Array, hp: Hyperparams, env: Env):
+    # The rule's per-point state: vmapped over starts (theta, id) and configurations (hp).
+    opt_init = jax.vmap(jax.vmap(rule.point_init, in_axes=(0, 0, None)), in_axes=(None, None, 0))
+
+    def init_body(starts: Array, start_ids: Array, hp: Any, env: Env):
         grad, alive, div_at, record = init_over_starts(starts, env)
-        c = hp.lr.shape[0]
+        c = jax.tree.leaves(hp)[0].shape[0]
 
         def tile(x):
             return jnp.broadcast_to(x, (c, *x.shape))
@@ -362,14 +458,12 @@ def _build_kernels(spec: _Kernel):
             return tile(x[:, 0]), tile(x[:, 1])
 
         grad = tile(grad[0]), tile(grad[1])
-
-        zero = jnp.zeros((c, starts.shape[0]), jnp.float32)
-        zeros = (zero, zero)
-        ones = jnp.ones((c,), jnp.float32)
-        carry = Carry(tile_vector(starts), zeros, zeros, grad, tile(alive), tile(div_at), jnp.zeros((), jnp.int32), (ones, ones))
+        opt = opt_init((starts[:, 0], starts[:, 1]), start_ids, hp)
+        shared = rule.shared_init(hp)
+        carry = Carry(tile_vector(starts), opt, grad, tile(alive), tile(div_at), jnp.zeros((), jnp.int32), shared)
         return carry, jax.tree.map(tile, record)
 
-    def chunk_body(carry: Carry, buffers: Record, start_ids: Array, k_end: Array, hp: Hyperparams, env: Env):
+    def chunk_body(carry: Carry, buffers: Record, start_ids: Array, k_end: Array, hp: Any, env: Env):
         def body(i, state):
             c, bufs = state
             c, record = advance(c, start_ids, k_end, hp, env)
@@ -378,7 +472,7 @@ def _build_kernels(spec: _Kernel):
 
         return jax.lax.fori_loop(0, CHUNK_STEPS, body, (carry, buffers))
 
-    def final_body(carry: Carry, start_ids: Array, k_end: Array, hp: Hyperparams, env: Env):
+    def final_body(carry: Carry, start_ids: Array, k_end: Array, hp: Any, env: Env):
         def body(c: Carry) -> Carry:
             return advance(c, start_ids, k_end, hp, env)[0]
 
@@ -393,11 +487,11 @@ def _build_kernels(spec: _Kernel):
         by_start: Any = PartitionSpec(None, "starts")
         whole: Any = PartitionSpec()
         by_start_t: Any = PartitionSpec(None, None, "starts")  # [K, C, S, ...] record buffers
-        carry_spec = Carry(by_start, by_start, by_start, by_start, by_start, by_start, whole, whole)
+        carry_spec = Carry(by_start, by_start, by_start, by_start, by_start, whole, whole)
         row_spec = Record(by_start, by_start, by_start, by_start if spec.has_test else None)
         buffer_spec = Record(by_start_t, by_start_t, by_start_t, by_start_t if spec.has_test else None)
         ids = PartitionSpec("starts")
-        init_body = jax.shard_map(init_body, mesh=mesh, in_specs=(ids, whole, whole), out_specs=(carry_spec, row_spec))
+        init_body = jax.shard_map(init_body, mesh=mesh, in_specs=(ids, ids, whole, whole), out_specs=(carry_spec, row_spec))
         chunk_body = jax.shard_map(
             chunk_body, mesh=mesh, in_specs=(carry_spec, buffer_spec, ids, whole, whole, whole), out_specs=(carry_spec, buffer_spec)
         )
@@ -436,17 +530,25 @@ class RunResult:
     test_loss: np.ndarray | None  # [C, T+1, S] for surfaces with a test set
     diverged_at: np.ndarray  # [C, S] int32: first diverged step, −1 for never
     starts: np.ndarray  # [S, 2]
-    configs: tuple[OptimizerConfig, ...]
+    configs: tuple[Config, ...]
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Configurations that share one compiled program (one rule, see rule_key)."""
+
+    indices: tuple[int, ...]  # their places in the request's list
+    kernels: Any
+    hp: Any  # Hyperparams (lecture) or a dict of arrays (optax), leaves [C padded]
 
 
 @dataclass(frozen=True)
 class _Prepared:
     surface: Surface
-    configs: tuple[OptimizerConfig, ...]
+    configs: tuple[Config, ...]
     starts: np.ndarray
     steps: int
-    kernels: Any
-    hp: Hyperparams
+    groups: tuple[_Group, ...]
     env: Env
     starts_pad: Array
     start_ids: Array
@@ -506,32 +608,39 @@ def _prepare(surface_name, optimizers, starts, steps, batch_size, seed, surface_
         raise ValueError(f"surface {surface.name!r}: its data set size {n} is not a power of two")
 
     env = make_env(surface, params, data_seed, seed=seed, batch=batch)
-    # Configurations are padded to a power of two (repeating the first) like starts.
-    hp_host = [c.hyperparams() for c in configs]
-    hp_host += hp_host[:1] * (config_bucket(len(configs)) - len(configs))
-    hp = Hyperparams(**{f: np.stack([h[f] for h in hp_host]) for f in Hyperparams._fields})
-
     s = start_arr.shape[0]
     s_pad = bucket(s)
     starts_pad = np.concatenate([start_arr, np.repeat(start_arr[:1], s_pad - s, axis=0)])
     layout = _Layout(s_pad)
-    spec = _Kernel(
-        surface=surface.name,
-        full_batch=full_batch,
-        batch_pad=1 if full_batch else 1 << (batch - 1).bit_length(),
-        log2_n=log2_n,
-        has_test=data.test is not None,
-        starts_pad=s_pad,
-        configs_pad=len(hp_host),
-        devices=layout.devices,
-    )
+
+    by_rule: dict[tuple, list[int]] = {}
+    for i, c in enumerate(configs):
+        by_rule.setdefault(rule_key(c), []).append(i)
+    groups = []
+    for key, indices in by_rule.items():
+        # Configurations are padded to a power of two (repeating the first) like starts.
+        hp_host = [configs[i].hyperparams() for i in indices]
+        hp_host += hp_host[:1] * (config_bucket(len(indices)) - len(indices))
+        stacked = {f: np.stack([h[f] for h in hp_host]) for f in hp_host[0]}
+        hp = Hyperparams(**stacked) if key == ("lecture",) else stacked
+        spec = _Kernel(
+            surface=surface.name,
+            rule=key,
+            full_batch=full_batch,
+            batch_pad=1 if full_batch else 1 << (batch - 1).bit_length(),
+            log2_n=log2_n,
+            has_test=data.test is not None,
+            starts_pad=s_pad,
+            configs_pad=len(hp_host),
+            devices=layout.devices,
+        )
+        groups.append(_Group(indices=tuple(indices), kernels=_kernels(spec, surface), hp=layout.replicated(hp)))
     return _Prepared(
         surface=surface,
         configs=configs,
         starts=start_arr,
         steps=steps,
-        kernels=_kernels(spec),
-        hp=layout.replicated(hp),
+        groups=tuple(groups),
         env=layout.replicated(env),
         starts_pad=layout.by_start(starts_pad, 0),
         start_ids=layout.by_start(np.arange(s_pad, dtype=np.uint32), 0),
@@ -542,7 +651,7 @@ def _prepare(surface_name, optimizers, starts, steps, batch_size, seed, surface_
 
 def make_env(surface: Surface, params: Mapping[str, float], data_seed: int, seed: int = 0, batch: int | None = None) -> Env:
     """The host-side environment of a run (checked parameters, the data set, sampling)."""
-    table, full, test = data_arrays(surface.name, data_seed)
+    table, full, test = data_arrays(surface, data_seed)
     n = table.shape[0]
     batch = n if batch is None else batch
     return Env(
@@ -556,15 +665,14 @@ def make_env(surface: Surface, params: Mapping[str, float], data_seed: int, seed
     )
 
 
-@functools.lru_cache(maxsize=64)
-def data_arrays(name: str, data_seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+@surface_cache(custom_size=8)
+def data_arrays(surface: Surface, data_seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(table, full-batch statistics, test examples) as float32, made once per data set."""
-    surface = get_surface(name)
     data = surface.data(data_seed)
     train = data.train.astype(np.float32)
     if surface.example_stats is not None:
         # Statistics in float64 on the host, so the full-batch mean of ± paired noise is 0.
-        table64 = np.asarray(_stats_fn(name)(data.train.astype(np.float32)), np.float64)
+        table64 = np.asarray(_stats_fn(surface)(data.train.astype(np.float32)), np.float64)
         table, full = table64.astype(np.float32), table64.mean(axis=0).astype(np.float32)
     else:
         table, full = train, train
@@ -572,9 +680,9 @@ def data_arrays(name: str, data_seed: int) -> tuple[np.ndarray, np.ndarray, np.n
     return table, full, test.astype(np.float32)
 
 
-@functools.cache
-def _stats_fn(name: str):
-    stats = get_surface(name).example_stats
+@surface_cache(custom_size=8)
+def _stats_fn(surface: Surface):
+    stats = surface.example_stats
     assert stats is not None
     return jax.jit(stats)
 
@@ -582,17 +690,45 @@ def _stats_fn(name: str):
 def _stream(prep: _Prepared) -> Iterator[Chunk]:
     """Chunks whose arrays are views of device buffers, valid until the next chunk is asked
     for.  A consumer must drop them before asking: a live view makes the next chunk allocate
-    new buffers instead of reusing these."""
-    init, chunk, _ = prep.kernels
-    c, s = len(prep.configs), prep.starts.shape[0]
-    carry, record = init(prep.starts_pad, prep.hp, prep.env)
+    new buffers instead of reusing these.  Configurations of different rules run as separate
+    programs in lockstep; their chunks are joined in the request's order (a copy)."""
+    streams = [_group_stream(prep, g) for g in prep.groups]
+    if len(streams) == 1:
+        yield from streams[0]
+        return
+    order = np.argsort(np.concatenate([g.indices for g in prep.groups]))
+    for parts in zip(*streams, strict=True):
+        yield _joined(parts, order)
+        del parts
+
+
+def _joined(parts: Sequence[Chunk], order: np.ndarray) -> Chunk:
+    def join(arrays: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(arrays, axis=1)[:, order]
+
+    first = parts[0]
+    return Chunk(
+        t0=first.t0,
+        t1=first.t1,
+        positions=join([p.positions for p in parts]),
+        loss=join([p.loss for p in parts]),
+        grad_norm=join([p.grad_norm for p in parts]),
+        test_loss=None if first.test_loss is None else join([p.test_loss for p in parts]),  # type: ignore[misc]
+        diverged_at=np.concatenate([p.diverged_at for p in parts], axis=0)[order],
+    )
+
+
+def _group_stream(prep: _Prepared, group: _Group) -> Iterator[Chunk]:
+    init, chunk, _ = group.kernels
+    c, s = len(group.indices), prep.starts.shape[0]
+    carry, record = init(prep.starts_pad, prep.start_ids, group.hp, prep.env)
     yield _to_chunk(0, 1, jax.tree.map(lambda x: np.asarray(x)[None], record), carry.diverged_at, c, s)
     # Record buffers are [K, C, S, ...]: the start axis is axis 2.
     buffers = prep.layout.by_start(jax.tree.map(lambda r: np.empty((CHUNK_STEPS, *r.shape), r.dtype), record), 2)
     k_end = prep.layout.replicated(np.int32(prep.steps))
     t = 1
     while t <= prep.steps:
-        carry, buffers = chunk(carry, buffers, prep.start_ids, k_end, prep.hp, prep.env)
+        carry, buffers = chunk(carry, buffers, prep.start_ids, k_end, group.hp, prep.env)
         t1 = min(t + CHUNK_STEPS, prep.steps + 1)
         yield _to_chunk(t, t1, buffers, carry.diverged_at, c, s)
         t = t1
@@ -711,26 +847,36 @@ def simulate_final(
 ) -> FinalResult:
     """Only where each run ends: no trajectories kept, for dense grids (basin maps)."""
     prep = _prepare(surface, optimizers, starts, steps, batch_size, seed, surface_params, data_seed)
-    init, _, final = prep.kernels
-    carry, _ = init(prep.starts_pad, prep.hp, prep.env)
-    carry = final(carry, prep.start_ids, prep.layout.replicated(np.int32(prep.steps)), prep.hp, prep.env)
-    c, s = len(prep.configs), prep.starts.shape[0]
+    parts = [_group_final(prep, g) for g in prep.groups]
+    order = np.argsort(np.concatenate([g.indices for g in prep.groups]))
+
+    def join(i: int) -> np.ndarray:
+        return np.concatenate([p[i] for p in parts], axis=0)[order]
+
+    positions, loss, grad_norm, diverged_at = (join(i) for i in range(4))
+    return FinalResult(positions=positions, loss=loss, grad_norm=grad_norm, diverged_at=diverged_at, starts=prep.starts)
+
+
+def _group_final(prep: _Prepared, group: _Group) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    init, _, final = group.kernels
+    carry, _ = init(prep.starts_pad, prep.start_ids, group.hp, prep.env)
+    carry = final(carry, prep.start_ids, prep.layout.replicated(np.int32(prep.steps)), group.hp, prep.env)
+    c, s = len(group.indices), prep.starts.shape[0]
     theta_all = np.stack([np.asarray(v) for v in carry.theta], axis=-1)
     # The carry holds the full-batch gradient at the end points already; only the loss is new.
-    loss_h = np.asarray(_final_loss(prep.surface.name)(theta_all, prep.env))[:c, :s]
+    loss_h = np.asarray(_final_loss(prep.surface)(theta_all, prep.env))[:c, :s]
     alive = np.asarray(carry.alive)[:c, :s]
     theta = theta_all[:c, :s]
     gn = np.hypot(np.asarray(carry.grad[0]), np.asarray(carry.grad[1]))[:c, :s]
-    return FinalResult(
-        positions=np.where(alive[..., None], theta, np.nan).astype(np.float32),
-        loss=np.where(alive, loss_h, np.nan).astype(np.float32),
-        grad_norm=np.where(alive, gn, np.nan).astype(np.float32),
-        diverged_at=np.asarray(carry.diverged_at)[:c, :s].astype(np.int32),
-        starts=prep.starts,
+    return (
+        np.where(alive[..., None], theta, np.nan).astype(np.float32),
+        np.where(alive, loss_h, np.nan).astype(np.float32),
+        np.where(alive, gn, np.nan).astype(np.float32),
+        np.asarray(carry.diverged_at)[:c, :s].astype(np.int32),
     )
 
 
-@functools.cache
-def _final_loss(name: str):
-    full_loss, _, _ = loss_functions(get_surface(name))
+@surface_cache(custom_size=8)
+def _final_loss(surface: Surface):
+    full_loss, _, _ = loss_functions(surface)
     return jax.jit(jax.vmap(jax.vmap(full_loss, in_axes=(0, None)), in_axes=(0, None)))

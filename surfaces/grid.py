@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -11,7 +10,7 @@ import jax
 import numpy as np
 
 from surfaces.engine import bucket, loss_functions, make_env, resolve_params
-from surfaces.registry import DATA_SEED, Surface, get_surface
+from surfaces.registry import DATA_SEED, Surface, get_surface, surface_cache
 
 MAX_GRID_SIDE = 512
 
@@ -23,9 +22,9 @@ class LossGrid:
     z: np.ndarray  # [n, n]: z[i, j] is the loss at (x[j], y[i]); NaN where not finite
 
 
-@functools.cache
-def _evaluator(name: str, split: str):
-    full, _, test = loss_functions(get_surface(name))
+@surface_cache(custom_size=8)
+def _evaluator(surface: Surface, split: str):
+    full, _, test = loss_functions(surface)
     fn = full if split == "train" else test
     return jax.jit(jax.vmap(fn, in_axes=(0, None)))
 
@@ -52,5 +51,5 @@ def loss_grid(
     points = np.stack([xs.ravel(), ys.ravel()], axis=1)
     padded = np.zeros((bucket(points.shape[0]), 2), np.float32)  # few shapes, few compiles
     padded[: points.shape[0]] = points
-    z = np.asarray(_evaluator(s.name, split)(padded, env))[: points.shape[0]].reshape(n, n)
+    z = np.asarray(_evaluator(s, split)(padded, env))[: points.shape[0]].reshape(n, n)
     return LossGrid(x=x, y=y, z=np.where(np.isfinite(z), z, np.nan))

@@ -8,9 +8,12 @@ example; the engine batches it with ``jax.vmap``.
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import jax
 import numpy as np
@@ -83,13 +86,7 @@ class Surface:
 
     def data(self, seed: int = 0) -> DataSet:
         """The surface's generated data set, made once per seed and kept (it is small)."""
-        key = (self.name, int(seed))
-        cached = _DATA_CACHE.get(key)
-        if cached is None:
-            train, test = self.make_data(np.random.default_rng(int(seed)))
-            cached = DataSet(train=train, test=test)
-            _DATA_CACHE[key] = cached
-        return cached
+        return _data_set(self, int(seed))
 
     @property
     def bound(self) -> float:
@@ -113,11 +110,102 @@ class DataSet:
 # The data set is part of what a surface *is*: every run, grid and analysis uses this seed
 # unless told otherwise, so the surface a student sees is the same on every machine.
 DATA_SEED = 0
-_DATA_CACHE: dict[tuple[str, int], DataSet] = {}
 _REGISTRY: dict[str, Surface] = {}
+
+# Surfaces made at run time (typed formulas) are remembered by name, a bounded number of
+# them, least recently used first out: a flood of distinct formulas cannot grow memory.
+CUSTOM_PREFIX = "custom:"
+CUSTOM_SURFACES = 32
+_CUSTOM: OrderedDict[str, Surface] = OrderedDict()
+_CUSTOM_LOCK = threading.Lock()
+
+R = TypeVar("R")
+
+
+def surface_cache(custom_size: int) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """Memoise ``fn(surface, *args)`` by (surface name, *args).
+
+    Entries for registered surfaces are kept for good (there are a fixed few).  Entries for
+    custom surfaces live in an LRU of ``custom_size``: what they hold (jitted functions and
+    their executables, data) is dropped with them.  The function gets the surface object,
+    never looks it up by name, so an entry evicted meanwhile cannot make it fail."""
+
+    def decorate(fn: Callable[..., R]) -> Callable[..., R]:
+        fixed: dict[tuple, R] = {}
+        recent: OrderedDict[tuple, R] = OrderedDict()
+        lock = threading.Lock()
+
+        @functools.wraps(fn)
+        def cached(surface: Surface, *args: Any) -> R:
+            key = (surface.name, *args)
+            builtin = surface.name in _REGISTRY
+            with lock:
+                if builtin and key in fixed:
+                    return fixed[key]
+                if not builtin and key in recent:
+                    recent.move_to_end(key)
+                    return recent[key]
+            value = fn(surface, *args)
+            with lock:
+                if builtin:
+                    fixed[key] = value
+                else:
+                    recent[key] = value
+                    while len(recent) > cached.custom_size:  # type: ignore[attr-defined]
+                        recent.popitem(last=False)
+            return value
+
+        def sizes() -> tuple[int, int]:
+            """(registered entries, custom entries) held now."""
+            return len(fixed), len(recent)
+
+        cached.sizes = sizes  # type: ignore[attr-defined]
+        cached.custom_size = custom_size  # type: ignore[attr-defined]
+        _SURFACE_CACHES.append(cached)
+        return cached
+
+    return decorate
+
+
+_SURFACE_CACHES: list[Callable[..., Any]] = []
+
+
+def surface_caches() -> list[Callable[..., Any]]:
+    """Every function memoised with :func:`surface_cache` (each has ``sizes()`` and ``custom_size``)."""
+    return list(_SURFACE_CACHES)
+
+
+def surface_cache_sizes() -> dict[str, tuple[int, int, int]]:
+    """Each surface cache's (registered entries, custom entries, custom bound), by function name."""
+    return {f"{fn.__module__}.{fn.__qualname__}": (*fn.sizes(), fn.custom_size) for fn in _SURFACE_CACHES}  # type: ignore[attr-defined]
+
+
+@surface_cache(custom_size=8)
+def _data_set(surface: Surface, seed: int) -> DataSet:
+    """The surface's generated data set, made once per seed and kept (it is small)."""
+    train, test = surface.make_data(np.random.default_rng(seed))
+    return DataSet(train=train, test=test)
+
+
+def remember_custom(surface: Surface) -> Surface:
+    """Keep a run-time surface findable by name (the most recent CUSTOM_SURFACES of them)."""
+    if not surface.name.startswith(CUSTOM_PREFIX):
+        raise ValueError(f"a custom surface's name starts with {CUSTOM_PREFIX!r}")
+    with _CUSTOM_LOCK:
+        _CUSTOM[surface.name] = surface
+        _CUSTOM.move_to_end(surface.name)
+        while len(_CUSTOM) > CUSTOM_SURFACES:  # read at each call: tests lower it
+            _CUSTOM.popitem(last=False)
+    return surface
+
+
+def custom_surface_count() -> int:
+    return len(_CUSTOM)
 
 
 def register(surface: Surface) -> Surface:
+    if surface.name.startswith(CUSTOM_PREFIX):
+        raise ValueError(f"surface {surface.name!r}: the prefix {CUSTOM_PREFIX!r} is kept for formulas")
     if surface.name in _REGISTRY:
         raise ValueError(f"surface {surface.name!r} is registered twice")
     missing = [lang for lang in LANGUAGES if lang not in surface.titles or lang not in surface.descriptions]
@@ -137,6 +225,11 @@ def get_surface(name: str | Surface) -> Surface:
     try:
         return _REGISTRY[name]
     except KeyError:
+        with _CUSTOM_LOCK:
+            found = _CUSTOM.get(name)
+            if found is not None:
+                _CUSTOM.move_to_end(name)
+                return found
         known = ", ".join(sorted(_REGISTRY))
         raise ValueError(f"surface: unknown surface {name!r}; known surfaces: {known}") from None
 

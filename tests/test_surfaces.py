@@ -133,7 +133,7 @@ def test_mse_is_a_plateau_where_cross_entropy_has_slope():
 
 def test_noise_examples_average_to_the_exact_surface():
     for name in ("narrow_valley", "saddle", "bumpy", "rosenbrock", "himmelblau"):
-        _, full, _ = data_arrays(name, 0)
+        _, full, _ = data_arrays(surfaces.get_surface(name), 0)
         assert np.abs(full).max() < 1e-6
 
 

@@ -1,0 +1,87 @@
+"""Surfaces made at run time from a typed formula (see :mod:`surfaces.formula`).
+
+A formula has no data set, so one is supplied with a stated model, the same as the built-in
+additive-noise surfaces: 64 examples e_i, standard normal vectors in ± pairs, and
+
+    loss_i(x, y) = f(x, y) + noise · (e_i,x · x + e_i,y · y).
+
+The mean over all 64 is exactly f (the pairs cancel), so with ``noise`` = 0 (the default) or
+full batches every step sees the formula itself; a minibatch of B sees f plus a random tilt
+whose size shrinks like noise/√B.
+
+A custom surface is named ``custom:<digest of the canonical formula and domain>``: equal
+formulas typed differently (spaces, ^ for **) are one surface and share compiled programs.
+The most recent few are remembered by name (surfaces.registry.CUSTOM_SURFACES).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import Any
+
+from surfaces.catalog import noise_param, noise_surface
+from surfaces.formula import parse
+from surfaces.registry import CUSTOM_PREFIX, Array, Params, Surface, get_surface, remember_custom
+
+DEFAULT_DOMAIN = ((-3.0, 3.0), (-3.0, 3.0))
+MAX_COORDINATE = 1000.0
+MIN_WIDTH = 1e-3
+NOISE_MODEL = (
+    "loss_i(x, y) = f(x, y) + noise·(e_i,x·x + e_i,y·y) over 64 examples e_i ~ N(0, I) in ± pairs: "
+    "the full batch sees exactly f, a batch of B a random tilt of size ~ noise/√B"
+)
+
+
+def check_domain(domain: Any) -> tuple[tuple[float, float], tuple[float, float]]:
+    """[[x0, x1], [y0, y1]] with finite bounds inside ±MAX_COORDINATE and x0 < x1, y0 < y1."""
+    if domain is None:
+        return DEFAULT_DOMAIN
+    try:
+        (x0, x1), (y0, y1) = domain
+        values = [float(v) for v in (x0, x1, y0, y1)]
+    except (TypeError, ValueError):
+        raise ValueError("domain: expected [[x_min, x_max], [y_min, y_max]]") from None
+    if any(isinstance(v, bool) for v in (x0, x1, y0, y1)):
+        raise ValueError("domain: expected numbers")
+    if not all(math.isfinite(v) and abs(v) <= MAX_COORDINATE for v in values):
+        raise ValueError(f"domain: every bound must be finite and within ±{MAX_COORDINATE:g}")
+    if values[1] - values[0] < MIN_WIDTH or values[3] - values[2] < MIN_WIDTH:
+        raise ValueError(f"domain: each range must have min < max (by at least {MIN_WIDTH:g})")
+    return (values[0], values[1]), (values[2], values[3])
+
+
+def custom_surface(formula: Any, domain: Any = None) -> Surface:
+    """The surface of a typed formula over a domain; FormulaError / ValueError say what is wrong."""
+    parsed = parse(formula)
+    dom = check_domain(domain)
+    digest = hashlib.sha256(f"{parsed.text}|{dom!r}".encode()).hexdigest()[:20]
+    name = CUSTOM_PREFIX + digest
+    try:
+        return get_surface(name)
+    except ValueError:
+        pass
+    fn = parsed.fn
+
+    def f(theta: Array, params: Params) -> Array:
+        return fn(theta[0], theta[1])
+
+    (x0, x1), (y0, y1) = dom
+    w, h = x1 - x0, y1 - y0
+    text = parsed.text
+    surface = noise_surface(
+        f,
+        name=name,
+        titles={"en": text, "zh-TW": text, "zh-CN": text},
+        descriptions={
+            "en": f"Your formula. Minibatch noise model: {NOISE_MODEL}.",
+            "zh-TW": f"你輸入的公式。小批次雜訊模型：{NOISE_MODEL}。",
+            "zh-CN": f"你输入的公式。小批次噪声模型：{NOISE_MODEL}。",
+        },
+        domain=dom,
+        lecture="custom",
+        params=(noise_param(0.0),),
+        default_starts=((x0 + 0.15 * w, y0 + 0.85 * h), (x0 + 0.85 * w, y0 + 0.8 * h), (x0 + 0.5 * w, y0 + 0.15 * h)),
+        basin_radius=0.05 * max(w, h),
+    )
+    return remember_custom(surface)

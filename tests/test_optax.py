@@ -1,0 +1,150 @@
+"""optax's optimizers in the engine: equal to a plain optax loop, traced hyperparameters,
+static values in a bounded compile cache, and compare mode beside the lecture's rule."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import surfaces
+from surfaces import engine
+from surfaces.engine import loss_functions, make_env, resolve_params
+from surfaces.optax_rules import OPTAX_NAMES, OPTAX_RULES, optax_config, per_start, static_arguments
+
+REQUIRED = (
+    "adamw",
+    "lion",
+    "adabelief",
+    "radam",
+    "nadam",
+    "adamax",
+    "amsgrad",
+    "yogi",
+    "lamb",
+    "novograd",
+    "sm3",
+    "adafactor",
+    "noisy_sgd",
+)
+STARTS = np.array([[-1.2, 1.0], [0.5, -0.4], [1.5, 2.0]], np.float32)
+STEPS = 40
+
+
+def test_every_required_optimizer_is_offered():
+    assert set(REQUIRED) <= set(OPTAX_NAMES)
+
+
+def _reference(name: str, hyper: dict, static: dict, surface: str = "rosenbrock") -> np.ndarray:
+    """A plain Python loop over steps with the optax factory called directly (no injection):
+    full-batch gradients by reverse mode, one start at a time."""
+    s = surfaces.get_surface(surface)
+    full, _, _ = loss_functions(s)
+    env = make_env(s, resolve_params(s, None), 0)
+    grad = jax.jit(jax.grad(lambda th: full(th, env)))
+    rule = OPTAX_RULES[name]
+    out = []
+    for i, start in enumerate(STARTS):
+        tx = rule.factory(**static_arguments(name, tuple(static.items())), **hyper)
+        theta = jnp.asarray(start)
+        state = per_start(tx.init(theta), jnp.uint32(i))
+        path = [np.asarray(theta)]
+        for _ in range(STEPS):
+            updates, state = tx.update(grad(theta), state, theta)
+            theta = optax.apply_updates(theta, updates)
+            path.append(np.asarray(theta))
+        out.append(np.stack(path))
+    return np.stack(out, axis=1)  # [T+1, S, 2]
+
+
+@pytest.mark.parametrize("name", REQUIRED)
+def test_engine_equals_a_plain_optax_loop(name):
+    config = optax_config(name)
+    hyper = dict(config.hyper)
+    if "learning_rate" in hyper:
+        # small enough that no start diverges on rosenbrock (plain SGD needs a smaller one)
+        hyper["learning_rate"] = 3e-4 if name == "noisy_sgd" else 0.003
+    config = optax_config(name, hyper)
+    r = surfaces.simulate("rosenbrock", [config], starts=STARTS, steps=STEPS)
+    assert (r.diverged_at == -1).all()
+    want = _reference(name, dict(config.hyper), dict(config.static))
+    np.testing.assert_allclose(r.positions[0], want, rtol=2e-4, atol=2e-5)
+
+
+def test_lion_steps_have_size_eta_per_coordinate():
+    # Lion's update is η·sign(·): from a generic start every coordinate moves exactly η (no weight decay).
+    r = surfaces.simulate(
+        "narrow_valley", [{"optax": "lion", "hyper": {"learning_rate": 0.05, "weight_decay": 0.0}}], starts=[[3.0, 1.0]], steps=5
+    )
+    steps = np.abs(np.diff(r.positions[0, :, 0], axis=0))
+    np.testing.assert_allclose(steps, 0.05, rtol=1e-5)
+
+
+def test_hyperparameters_are_traced_and_static_values_are_compile_keys():
+    base = {"optax": "adafactor", "hyper": {"learning_rate": 0.01}}
+    surfaces.simulate("saddle", [base], starts=[[0.5, 0.5]], steps=3)
+    before = surfaces.compilation_count()
+    for lr in (0.02, 0.05, 0.3):
+        surfaces.simulate(
+            "saddle", [{"optax": "adafactor", "hyper": {"learning_rate": lr, "decay_rate": 0.7}}], starts=[[0.5, 0.5]], steps=3
+        )
+    assert surfaces.compilation_count() == before
+    flipped = {"optax": "adafactor", "hyper": {"learning_rate": 0.01, "multiply_by_parameter_scale": False}}
+    a = surfaces.simulate("saddle", [base], starts=[[0.5, 0.5]], steps=3)
+    b = surfaces.simulate("saddle", [flipped], starts=[[0.5, 0.5]], steps=3)
+    assert surfaces.compilation_count() > before  # a static value is a new program
+    assert not np.array_equal(a.positions, b.positions)
+
+
+def test_static_values_cannot_grow_the_kernel_cache_past_its_bound(monkeypatch):
+    monkeypatch.setattr(engine, "KERNEL_CACHE_SIZE", 3)
+    engine.clear_compiled()
+    for seed in range(6):
+        surfaces.simulate("saddle", [{"optax": "noisy_sgd", "hyper": {"seed": seed}}], starts=[[0.5, 0.5]], steps=2)
+        assert engine.compiled_kernel_count() <= 3
+    engine.clear_compiled()
+
+
+def test_compare_mode_mixes_rules_in_the_requests_order():
+    specs = ["adam", {"optax": "lion", "hyper": {"learning_rate": 0.01}}, "momentum", {"optax": "yogi"}]
+    mixed = surfaces.simulate("bumpy", specs, starts={"random": 20}, steps=120)
+    for i, spec in enumerate(specs):
+        alone = surfaces.simulate("bumpy", [spec], starts={"random": 20}, steps=120)
+        np.testing.assert_array_equal(mixed.positions[i], alone.positions[0])
+        np.testing.assert_array_equal(mixed.diverged_at[i], alone.diverged_at[0])
+    streamed = list(surfaces.simulate_chunks("bumpy", specs, starts={"random": 20}, steps=120))
+    joined = np.concatenate([c.positions for c in streamed], axis=0).transpose(1, 0, 2, 3)
+    np.testing.assert_array_equal(joined, mixed.positions)
+    final = surfaces.simulate_final("bumpy", specs, starts={"random": 20}, steps=120)
+    np.testing.assert_array_equal(final.positions, mixed.positions[:, -1])
+
+
+def test_noisy_sgd_draws_its_own_noise_per_start_whatever_the_other_starts():
+    spec = {"optax": "noisy_sgd", "hyper": {"eta": 1.0}}
+    two = surfaces.simulate("narrow_valley", [spec], starts=[[1.0, 1.0], [1.0, 1.0]], steps=10)
+    assert not np.array_equal(two.positions[0, :, 0], two.positions[0, :, 1])
+    more = surfaces.simulate("narrow_valley", [spec], starts=[[1.0, 1.0], [1.0, 1.0], [2.0, 2.0]], steps=10)
+    np.testing.assert_array_equal(more.positions[0, :, :2], two.positions[0])
+
+
+@pytest.mark.parametrize(
+    ("spec", "fragment"),
+    [
+        ({"optax": "adamq"}, r"optimizers\[0\]\.optax: expected one of"),
+        ({"optax": "lion", "hyper": {"lr": 0.1}}, r"optimizers\[0\]\.hyper: unknown hyperparameter of lion"),
+        ({"optax": "lion", "hyper": {"learning_rate": 0.0}}, r"optimizers\[0\]\.hyper\.learning_rate: must be finite, > 0"),
+        ({"optax": "lion", "hyper": {"b1": float("nan")}}, r"hyper\.b1: must be finite"),
+        ({"optax": "lion", "hyper": {"b1": True}}, r"hyper\.b1: expected a number"),
+        (
+            {"optax": "adafactor", "hyper": {"multiply_by_parameter_scale": 1}},
+            r"hyper\.multiply_by_parameter_scale: expected one of true, false",
+        ),
+        ({"optax": "noisy_sgd", "hyper": {"seed": 99}}, r"hyper\.seed: expected one of"),
+        ({"optax": "lion", "momentum": 0.9}, r"optimizers\[0\]\.momentum: unknown field"),
+    ],
+)
+def test_bad_optax_configurations_name_the_field(spec, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        surfaces.simulate("saddle", [spec], starts=[[0.5, 0.5]], steps=2)
