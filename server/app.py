@@ -21,7 +21,7 @@ import surfaces
 from server import errors
 from server.compute import ComputeGate
 from server.requests import TooLarge
-from server.routes import analyze, basin, health, lessons, run, stream
+from server.routes import analyze, basin, custom, health, lessons, optimizers, run, stream
 from server.routes import surfaces as surfaces_route
 from server.settings import Settings
 from server.static_files import plotly_js, static_dir
@@ -148,7 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def on_too_large(request: Any, exc: TooLarge) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, status_code=413)
 
-    for module in (health, surfaces_route, run, analyze, basin, lessons, stream):
+    for module in (health, surfaces_route, custom, optimizers, run, analyze, basin, lessons, stream):
         app.include_router(module.router)
 
     plotly_path = plotly_js()

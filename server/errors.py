@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from server.compute import Busy
+from surfaces.formula import FormulaError
 
 log = logging.getLogger("errorscape")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,63}$")
@@ -54,6 +55,21 @@ def engine_error(err: ValueError, status: int = 422) -> JSONResponse:
     )
 
 
+def formula_detail(err: FormulaError) -> list[dict[str, Any]]:
+    """Where a typed formula is wrong: 1-based columns (end inclusive) into the formula as
+    sent, and what is wrong there.  The formula itself is not repeated."""
+    where = f"column {err.column}" if err.column == err.end_column else f"columns {err.column}-{err.end_column}"
+    return [
+        {
+            "loc": ["body", "custom", "formula"],
+            "msg": f"{where}: {err.message}",
+            "type": "formula",
+            "column": err.column,
+            "end_column": err.end_column,
+        }
+    ]
+
+
 def busy_response() -> JSONResponse:
     return JSONResponse({"detail": "the server is busy; retry shortly"}, status_code=503, headers={"Retry-After": str(Busy.retry_after_s)})
 
@@ -66,6 +82,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Busy)
     async def on_busy(request: Request, exc: Busy) -> JSONResponse:
         return busy_response()
+
+    @app.exception_handler(FormulaError)
+    async def on_formula_error(request: Request, exc: FormulaError) -> JSONResponse:
+        return JSONResponse({"detail": formula_detail(exc)}, status_code=422)
 
     @app.exception_handler(ValueError)
     async def on_value_error(request: Request, exc: ValueError) -> JSONResponse:

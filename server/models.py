@@ -6,9 +6,10 @@ from __future__ import annotations
 import enum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StrictBool, StrictInt, Tag, model_validator
 
 import surfaces
+from surfaces.optax_rules import OPTAX_NAMES
 from surfaces.optimizer import MOMENTUM_MODES, PRESETS, SIGMA_MODES
 from surfaces.schedule import SCHEDULES
 
@@ -27,6 +28,9 @@ Number = Annotated[float, BeforeValidator(_number_only)]
 Integer = Annotated[int, BeforeValidator(_number_only)]
 
 SurfaceName = enum.Enum("SurfaceName", {n: n for n in surfaces.surface_names()}, type=str)  # type: ignore[misc]
+# What a request may name: a built-in surface, or "custom" with the formula in ``custom``.
+RequestSurface = enum.Enum("RequestSurface", {**{n: n for n in surfaces.surface_names()}, "custom": "custom"}, type=str)  # type: ignore[misc]
+OptaxName = enum.Enum("OptaxName", {n: n for n in OPTAX_NAMES}, type=str)  # type: ignore[misc]
 PresetName = enum.Enum("PresetName", {n: n for n in PRESETS}, type=str)  # type: ignore[misc]
 MomentumMode = enum.Enum("MomentumMode", {n: n for n in MOMENTUM_MODES}, type=str)  # type: ignore[misc]
 SigmaMode = enum.Enum("SigmaMode", {n: n for n in SIGMA_MODES}, type=str)  # type: ignore[misc]
@@ -60,6 +64,60 @@ class OptimizerSpec(BaseModel):
         return values if "preset" in values else {"preset": "sgd", **values}
 
 
+class OptaxSpec(BaseModel):
+    """One of optax's optimizers: its name and hyperparameters (GET /api/optimizers lists them)."""
+
+    model_config = STRICT
+
+    optax: OptaxName
+    # Numbers for hyperparameters; true/false and integers for static values (a flag, a seed).
+    hyper: dict[Annotated[str, Field(max_length=64)], StrictBool | StrictInt | Annotated[Number, Field(ge=-1e9, le=1e9)]] = Field(
+        default_factory=dict, max_length=16
+    )
+
+    def as_engine_spec(self) -> dict[str, Any]:
+        return {"optax": self.optax.value, "hyper": dict(self.hyper)}
+
+
+def _optimizer_kind(value: Any) -> str:
+    if isinstance(value, OptaxSpec) or (isinstance(value, dict) and "optax" in value):
+        return "optax"
+    return "lecture"
+
+
+# A configuration of the lecture's rule, or an optax optimizer (told apart by the "optax" key).
+AnyOptimizer = Annotated[
+    Annotated[OptimizerSpec, Tag("lecture")] | Annotated[OptaxSpec, Tag("optax")],
+    Discriminator(_optimizer_kind),
+]
+
+Bound = Annotated[Number, Field(ge=-1000, le=1000)]
+
+
+class CustomSurfaceSpec(BaseModel):
+    """A surface typed as a formula in x and y over a domain (see surfaces/formula.py)."""
+
+    model_config = STRICT
+
+    formula: Annotated[str, Field(max_length=1000)]
+    domain: tuple[tuple[Bound, Bound], tuple[Bound, Bound]] | None = None
+
+
+class _OnSurface(BaseModel):
+    """Requests about a surface: a built-in one by name, or ``"custom"`` with ``custom``."""
+
+    model_config = STRICT
+
+    surface: RequestSurface
+    custom: CustomSurfaceSpec | None = None
+
+    @model_validator(mode="after")
+    def _custom_goes_with_custom(self) -> _OnSurface:
+        if (self.surface.value == "custom") != (self.custom is not None):
+            raise ValueError('custom: give the formula in "custom" exactly when surface is "custom"')
+        return self
+
+
 class GridStarts(BaseModel):
     model_config = STRICT
     grid: Annotated[Integer, Field(ge=1, le=1024)]
@@ -70,14 +128,11 @@ class RandomStarts(BaseModel):
     random: Annotated[Integer, Field(ge=1, le=1 << 20)]
 
 
-class RunRequest(BaseModel):
+class RunRequest(_OnSurface):
     """The fields of ``surfaces.simulate``."""
 
-    model_config = STRICT
-
-    surface: SurfaceName
     surface_params: SurfaceParams = Field(default_factory=dict)
-    optimizers: Annotated[list[OptimizerSpec], Field(min_length=1, max_length=8)]
+    optimizers: Annotated[list[AnyOptimizer], Field(min_length=1, max_length=8)]
     starts: list[tuple[Coordinate, Coordinate]] | GridStarts | RandomStarts | None = None
     steps: Annotated[Integer, Field(ge=1, le=100_000)] = 100
     batch_size: Annotated[Integer, Field(ge=1, le=1 << 20)] | None = None
@@ -92,9 +147,7 @@ class RunResponse(BaseModel):
     diverged_at: list[list[int]]  # [C][S], −1 for never
 
 
-class AnalyzeRequest(BaseModel):
-    model_config = STRICT
-    surface: SurfaceName
+class AnalyzeRequest(_OnSurface):
     surface_params: SurfaceParams = Field(default_factory=dict)
     point: tuple[Coordinate, Coordinate]
 
@@ -109,11 +162,9 @@ class AnalyzeResponse(BaseModel):
     escape_direction: list[float | None] | None
 
 
-class BasinRequest(BaseModel):
-    model_config = STRICT
-    surface: SurfaceName
+class BasinRequest(_OnSurface):
     surface_params: SurfaceParams = Field(default_factory=dict)
-    optimizer: OptimizerSpec
+    optimizer: AnyOptimizer
     grid: Annotated[Integer, Field(ge=2, le=2048)] = 128
     steps: Annotated[Integer, Field(ge=1, le=100_000)] = 300
     batch_size: Annotated[Integer, Field(ge=1, le=1 << 20)] | None = None
@@ -158,6 +209,53 @@ class SurfaceOut(BaseModel):
     default_starts: list[list[float]]
     has_test_set: bool
     n_examples: int  # the training set's size: the largest batch
+
+
+class CustomGridRequest(BaseModel):
+    model_config = STRICT
+    custom: CustomSurfaceSpec
+    n: Annotated[Integer, Field(ge=2, le=512)] = 100
+
+
+class CustomSurfaceResponse(BaseModel):
+    formula: str  # canonical form: what was understood
+    name: str  # custom:<digest>, stable for equal formulas
+    domain: list[list[float]]
+    default_starts: list[list[float]]
+    params: list[ParamOut]
+    description: dict[str, str]
+    n_examples: int
+    x: list[float]
+    y: list[float]
+    z: list[list[float | None]]
+
+
+class HyperOut(BaseModel):
+    name: str
+    min: float
+    max: float
+    default: float
+    min_allowed: bool  # false: the minimum itself is refused (a learning rate of 0)
+    log: bool  # best shown on a log scale
+
+
+class StaticOut(BaseModel):
+    name: str
+    choices: list[Any]
+    default: Any
+    note: str  # why it is static: changing it compiles a new program
+
+
+class OptaxOut(BaseModel):
+    name: str
+    description: str
+    hyper: list[HyperOut]
+    static: list[StaticOut]
+
+
+class OptimizersResponse(BaseModel):
+    presets: dict[str, dict[str, Any]]  # the lecture's presets, as OptimizerSpec fields
+    optax: list[OptaxOut]
 
 
 class GridResponse(BaseModel):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import surfaces
-from server.models import BasinRequest, RunRequest, SurfaceParams
+from server.models import BasinRequest, CustomSurfaceSpec, RunRequest, SurfaceParams
 from server.settings import Settings
+from surfaces.custom import custom_surface
 
 
 class TooLarge(Exception):
@@ -15,6 +16,19 @@ class TooLarge(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+
+def request_surface(req: Any) -> surfaces.Surface:
+    """The surface a request names: a built-in one, or its typed formula compiled (a
+    FormulaError, a ValueError, says where the formula is wrong)."""
+    if req.surface.value == "custom":
+        return spec_surface(req.custom)
+    return surfaces.get_surface(req.surface.value)
+
+
+def spec_surface(spec: CustomSurfaceSpec) -> surfaces.Surface:
+    domain = None if spec.domain is None else [list(r) for r in spec.domain]
+    return custom_surface(spec.formula, domain)
 
 
 def surface_params(surface: surfaces.Surface, params: SurfaceParams) -> dict[str, float]:
@@ -47,7 +61,7 @@ def engine_starts(starts: Any) -> Any:
 
 
 def run_arguments(req: RunRequest, settings: Settings, point_steps_limit: int, where_else: str) -> dict[str, Any]:
-    surface = surfaces.get_surface(req.surface.value)
+    surface = request_surface(req)
     n_starts = start_count(req.starts)
     if n_starts > settings.max_starts:
         raise TooLarge(f"starts: at most {settings.max_starts} starts per run")
@@ -70,7 +84,7 @@ def run_arguments(req: RunRequest, settings: Settings, point_steps_limit: int, w
 
 
 def basin_arguments(req: BasinRequest, settings: Settings) -> dict[str, Any]:
-    surface = surfaces.get_surface(req.surface.value)
+    surface = request_surface(req)
     if req.grid > settings.max_basin_grid:
         raise TooLarge(f"grid: at most {settings.max_basin_grid} per side")
     if req.grid * req.grid * req.steps > settings.max_basin_point_steps:

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-import surfaces
 from server.models import AnalyzeRequest, AnalyzeResponse, ErrorResponse
-from server.requests import surface_params
+from server.requests import request_surface, surface_params
 from server.serialize import finite_float, finite_list
 from surfaces.critical import analyze
 
@@ -19,7 +18,7 @@ router = APIRouter(prefix="/api", tags=["analyze"])
     "and for a saddle the escape direction (the eigenvector of the most negative eigenvalue).",
 )
 async def analyze_point(req: AnalyzeRequest, request: Request) -> AnalyzeResponse:
-    surface = surfaces.get_surface(req.surface.value)
+    surface = request_surface(req)
     params = surface_params(surface, req.surface_params)
     a = await request.app.state.gate.run(lambda: analyze(surface, list(req.point), params))
     return AnalyzeResponse(

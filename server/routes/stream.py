@@ -24,12 +24,13 @@ from pydantic import ValidationError
 
 import surfaces
 from server.compute import Busy
-from server.errors import validation_detail
+from server.errors import formula_detail, validation_detail
 from server.models import RunRequest
 from server.requests import TooLarge, run_arguments
 from server.serialize import FRAME_LAYOUT, finite_list, pack_frame
 from surfaces.critical import minimum_ratio
 from surfaces.engine import CHUNK_STEPS, Chunk
+from surfaces.formula import FormulaError
 
 router = APIRouter(tags=["stream"])
 log = logging.getLogger("errorscape")
@@ -104,6 +105,9 @@ class StreamSession:
             return
         except TooLarge as err:
             await self.error(err.detail)
+            return
+        except FormulaError as err:
+            await self.error(formula_detail(err))
             return
         except ValueError as err:
             await self.error(str(err))

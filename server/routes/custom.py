@@ -1,0 +1,47 @@
+"""POST /api/custom: a typed formula checked, compiled and drawn on a grid in one go."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from server.models import CustomGridRequest, CustomSurfaceResponse, ErrorResponse
+from server.requests import spec_surface
+from server.serialize import finite_list
+from surfaces.grid import loss_grid
+
+router = APIRouter(prefix="/api", tags=["custom"])
+
+
+@router.post(
+    "/custom",
+    response_model=CustomSurfaceResponse,
+    responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
+    description="Checks a formula in x and y (numbers, x, y, pi, e, + - * / ** or ^, unary minus, brackets, "
+    "sin cos tan exp log sqrt abs tanh sigmoid minimum maximum), compiles it and answers the loss on an n × n grid "
+    "over its domain. A refused formula is a 422 whose detail gives `column` and `end_column` (1-based, inclusive). "
+    'Runs, analyses and basin maps then name `"surface": "custom"` with the same `custom` object.',
+)
+async def custom(req: CustomGridRequest, request: Request) -> JSONResponse:
+    settings = request.app.state.settings
+    if req.n > settings.max_grid:
+        raise ValueError(f"n: at most {settings.max_grid}")
+    surface = spec_surface(req.custom)
+    grid = await request.app.state.gate.run(lambda: loss_grid(surface, req.n))
+    return JSONResponse(
+        CustomSurfaceResponse(
+            formula=surface.titles["en"],
+            name=surface.name,
+            domain=[list(surface.domain[0]), list(surface.domain[1])],
+            default_starts=[list(p) for p in surface.default_starts],
+            params=[
+                {"name": p.name, "min": p.minimum, "max": p.maximum, "default": p.default, "description": p.description}
+                for p in surface.params
+            ],
+            description=dict(surface.descriptions),
+            n_examples=surface.data().train.shape[0],
+            x=finite_list(grid.x),
+            y=finite_list(grid.y),
+            z=finite_list(grid.z),
+        ).model_dump()
+    )
