@@ -18,12 +18,34 @@ export function getGrid(name, params, n = 121, split = "train") {
   return json(`api/surfaces/${encodeURIComponent(name)}/grid?${query}`);
 }
 
-export function analyze(surface, params, point) {
+export const getOptimizers = () => json("api/optimizers");
+
+// `on`: {surface} or {surface: "custom", custom} (state.js surfaceRequest).
+export function analyze(on, params, point) {
   return json("api/analyze", {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ surface, surface_params: params, point }),
+    body: JSON.stringify({ ...on, surface_params: params, point }),
   });
+}
+
+// A typed formula checked and drawn on a grid. A refused one throws a FormulaError that says
+// where (1-based columns, end inclusive).
+export class FormulaError extends Error {
+  constructor(message, column, endColumn) {
+    super(message);
+    this.column = column;
+    this.endColumn = endColumn;
+  }
+}
+
+export async function getCustom(custom, n = 121) {
+  const response = await fetch("api/custom", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ custom, n }) });
+  const body = await response.json();
+  if (response.ok) return body;
+  const first = Array.isArray(body.detail) ? body.detail[0] : null;
+  if (first && first.type === "formula") throw new FormulaError(first.msg, first.column, first.end_column);
+  throw new Error(typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail));
 }
 
 export function basinMap(body) {

@@ -1,6 +1,6 @@
 // The one module that touches the DOM: builds the controls, keeps them and the URL in step
 // with the state, streams runs and draws them with Plotly.
-import { analyze, basinMap, getGrid, getLessons, getSurfaces, getTiming, RunStream } from "./api.js";
+import { FormulaError, analyze, basinMap, getCustom, getGrid, getLessons, getOptimizers, getSurfaces, getTiming, RunStream } from "./api.js";
 import { chartLayout, cursor, gradChart, lossChart, lrChart, ratioChart, timingChart, timingLayout } from "./charts.js";
 import { language, setLanguage, t } from "./i18n.js";
 import { movingScene, nearestDot, paintScene } from "./overlay.js";
@@ -12,9 +12,14 @@ import {
   SCHEDULES,
   SIGMA_MODES,
   configFromPreset,
+  defaultCustom,
   fromHash,
+  isOptax,
+  optaxConfig,
+  optimizerRequest,
   runRequest,
   sanitize,
+  surfaceRequest,
   toHash,
 } from "./state.js";
 import { RunStats } from "./stats.js";
@@ -41,6 +46,8 @@ const BASIN_PASSES = [32, 64, 128]; // coarse first, so the map appears at once 
 
 const app = {
   surfaces: [],
+  optax: [], // GET /api/optimizers' optax list: names, hyperparameter ranges, static values
+  custom: null, // the typed formula's surface as POST /api/custom described it
   state: null,
   grid: null, // {train, test} models of the loss on a grid
   run: null,
@@ -65,10 +72,32 @@ const app = {
 window.errorscape = app; // for people poking at the page, and for its tests and benchmark
 
 function surface() {
+  if (app.state.surface === "custom") return app.custom || customSurface(null);
   return app.surfaces.find((s) => s.name === app.state.surface);
 }
 
+// The typed formula as a surface record like GET /api/surfaces' (from POST /api/custom's
+// answer, or a placeholder until it arrives).
+function customSurface(answer) {
+  const [[x0, x1], [y0, y1]] = app.state.custom.domain;
+  const w = x1 - x0;
+  const h = y1 - y0;
+  const text = answer ? answer.formula : app.state.custom.formula;
+  return {
+    name: "custom",
+    title: { en: text, "zh-TW": text, "zh-CN": text },
+    description: answer ? answer.description : { en: "", "zh-TW": "", "zh-CN": "" },
+    params: answer ? answer.params : [{ name: "noise", min: 0, max: 5, default: 0, description: "" }],
+    domain: app.state.custom.domain,
+    critical_points: [],
+    default_starts: answer ? answer.default_starts : [[x0 + 0.15 * w, y0 + 0.85 * h], [x0 + 0.85 * w, y0 + 0.8 * h], [x0 + 0.5 * w, y0 + 0.15 * h]],
+    has_test_set: false,
+    n_examples: answer ? answer.n_examples : 64,
+  };
+}
+
 function configLabel(config, i) {
+  if (isOptax(config)) return `#${i + 1} ${config.optax} η=${Number(config.hyper.learning_rate).toPrecision(2)}`;
   const parts = [`#${i + 1} η=${config.lr.toPrecision(2)}`];
   if (config.momentum !== "none") parts.push(config.momentum === "heavy_ball" ? `λ=${config.lam}` : config.momentum);
   if (config.sigma !== "none") parts.push(`σ=${config.sigma}`);
@@ -128,6 +157,9 @@ function select({ id, label, options, value, onChange }) {
 
 function buildSurfacePicker() {
   const sel = $("surface");
+  const own = document.createElement("option");
+  own.value = "custom";
+  own.textContent = t("custom");
   sel.replaceChildren(
     ...app.surfaces.map((s) => {
       const o = document.createElement("option");
@@ -135,8 +167,16 @@ function buildSurfacePicker() {
       o.textContent = s.title[language()];
       return o;
     }),
+    own,
   );
   sel.value = app.state.surface;
+  const custom = app.state.surface === "custom";
+  $("custom-box").hidden = !custom;
+  if (custom) {
+    $("formula").value = app.state.custom.formula;
+    const [[x0, x1], [y0, y1]] = app.state.custom.domain;
+    for (const [id, v] of [["domain-x0", x0], ["domain-x1", x1], ["domain-y0", y0], ["domain-y1", y1]]) $(id).value = String(v);
+  }
   $("surface-description").textContent = surface().description[language()];
   const box = $("surface-params");
   box.replaceChildren(
@@ -206,6 +246,82 @@ function buildConfigTabs() {
   tabs.replaceChildren(...buttons, add, remove);
 }
 
+// The rule picker: the lecture's rule or one of optax's optimizers, for the active configuration.
+function rulePicker(config) {
+  const wrap = document.createElement("label");
+  const text = document.createElement("span");
+  text.textContent = t("rule");
+  const sel = document.createElement("select");
+  sel.id = "rule";
+  sel.setAttribute("aria-label", t("rule"));
+  const lecture = document.createElement("option");
+  lecture.value = "lecture";
+  lecture.textContent = t("lecture_rule");
+  sel.append(lecture);
+  for (const entry of app.optax) {
+    const o = document.createElement("option");
+    o.value = entry.name;
+    o.textContent = `optax.${entry.name}`;
+    o.title = entry.description;
+    sel.append(o);
+  }
+  sel.value = isOptax(config) ? config.optax : "lecture";
+  sel.addEventListener("change", () => {
+    const entry = app.optax.find((o) => o.name === sel.value);
+    app.state.configs[app.state.active] = entry ? optaxConfig(entry) : configFromPreset("sgd");
+    buildOptimizer();
+    changed();
+  });
+  wrap.append(text, " ", sel);
+  return wrap;
+}
+
+// Controls of an optax optimizer: a slider per (traced) hyperparameter, a list per static value.
+function optaxControls(config) {
+  const entry = app.optax.find((o) => o.name === config.optax);
+  const note = document.createElement("p");
+  note.className = "description";
+  note.textContent = `${entry.description}. ${t("optax_note")}`;
+  const controls = [note];
+  for (const h of entry.hyper) {
+    const onInput = (v) => {
+      config.hyper[h.name] = v;
+      buildConfigTabs();
+      changed();
+    };
+    if (h.log) {
+      const lo = Math.floor(Math.log10(Math.min(h.default, 1e-5)));
+      const hi = Math.log10(h.max);
+      controls.push(slider({ id: `hyper-${h.name}`, label: h.name, min: lo, max: hi, step: 0.01, value: Math.max(config.hyper[h.name], 10 ** lo), log: true, onInput }));
+    } else {
+      controls.push(slider({ id: `hyper-${h.name}`, label: h.name, min: h.min, max: h.max, step: (h.max - h.min) / 1000, value: config.hyper[h.name], onInput }));
+    }
+  }
+  for (const st of entry.static) {
+    const wrap = document.createElement("label");
+    const text = document.createElement("span");
+    text.textContent = `${st.name} (${t("static_note")})`;
+    wrap.title = st.note;
+    const sel = document.createElement("select");
+    sel.id = `static-${st.name}`;
+    sel.setAttribute("aria-label", st.name);
+    st.choices.forEach((choice, k) => {
+      const o = document.createElement("option");
+      o.value = String(k);
+      o.textContent = String(choice);
+      sel.append(o);
+    });
+    sel.value = String(st.choices.indexOf(config.hyper[st.name]));
+    sel.addEventListener("change", () => {
+      config.hyper[st.name] = st.choices[Number(sel.value)];
+      changed();
+    });
+    wrap.append(text, " ", sel);
+    controls.push(wrap);
+  }
+  return controls;
+}
+
 function buildOptimizer() {
   buildConfigTabs();
   const config = app.state.configs[app.state.active];
@@ -224,6 +340,10 @@ function buildOptimizer() {
       return b;
     }),
   );
+  if (isOptax(config)) {
+    $("optimizer-controls").replaceChildren(rulePicker(config), ...optaxControls(config));
+    return;
+  }
   const set = (key) => (v) => {
     config[key] = v;
     buildConfigTabs();
@@ -235,6 +355,7 @@ function buildOptimizer() {
     changed();
   };
   const controls = [
+    rulePicker(config),
     slider({ id: "lr", label: t("lr"), min: -4, max: 1, step: 0.01, value: config.lr, log: true, onInput: set("lr") }),
     select({ id: "momentum", label: t("momentum"), options: MOMENTUM_MODES, value: config.momentum, onChange: rebuild("momentum") }),
   ];
@@ -285,7 +406,65 @@ function writeHash() {
   history.replaceState(null, "", toHash(app.state));
 }
 
+// The typed formula: checked and drawn by the server. A refused one keeps the last good
+// formula in place and shows where the new one is wrong.
+function showFormulaError(err) {
+  const box = $("formula-error");
+  if (!err) {
+    box.hidden = true;
+    box.replaceChildren();
+    $("formula").removeAttribute("aria-invalid");
+    return;
+  }
+  const caret = err instanceof FormulaError ? `${" ".repeat(err.column - 1)}${"^".repeat(Math.max(1, err.endColumn - err.column + 1))}` : "";
+  const text = err instanceof FormulaError ? $("formula").value.slice(0, 300) : "";
+  box.textContent = [text, caret, err.message].filter(Boolean).join("\n");
+  box.hidden = false;
+  $("formula").setAttribute("aria-invalid", "true");
+  if (err instanceof FormulaError) $("formula").setSelectionRange(err.column - 1, err.endColumn);
+}
+
+async function loadCustom(custom) {
+  status(t("compiling"));
+  const answer = await getCustom(custom);
+  app.state.custom = custom;
+  app.custom = customSurface(answer);
+  app.grid = { train: surfaceModel(answer), test: null, traces: null };
+}
+
+async function applyFormula() {
+  const domain = [
+    [Number($("domain-x0").value), Number($("domain-x1").value)],
+    [Number($("domain-y0").value), Number($("domain-y1").value)],
+  ];
+  const custom = { formula: $("formula").value, domain };
+  try {
+    await loadCustom(custom);
+  } catch (err) {
+    showFormulaError(err);
+    status(`${t("error")}: ${err.message}`);
+    return;
+  }
+  showFormulaError(null);
+  app.state.starts = { clicks: [], random: 0, grid: 0, defaults: true };
+  app.state.selected = null;
+  app.analysis = null;
+  buildSurfacePicker();
+  changed();
+}
+
 async function loadGrid() {
+  if (app.state.surface === "custom") {
+    try {
+      await loadCustom(app.state.custom);
+    } catch (err) {
+      // A formula from a link that the server refuses: say where, and draw the default one.
+      showFormulaError(err);
+      await loadCustom(defaultCustom());
+      buildSurfacePicker();
+    }
+    return;
+  }
   const s = surface();
   const [train, test] = await Promise.all([
     getGrid(app.state.surface, app.state.params),
@@ -344,7 +523,8 @@ const stream = new RunStream({
     app.ratios = message.minimum_ratio;
     app.anyDiverged = message.diverged > 0;
     const sampled = app.stats.stride > 1 ? ` · ${t("sampled", { n: app.stats.sampled })}` : "";
-    status(`${t("done")} · ${run.starts * run.configs} × ${run.steps} · ${message.diverged} ${t("diverged")} · ${message.compute_ms.toFixed(0)} ms${sampled}`);
+    const compiled = message.compiled ? ` · ${t("compiled")}` : "";
+    status(`${t("done")} · ${run.starts * run.configs} × ${run.steps} · ${message.diverged} ${t("diverged")} · ${message.compute_ms.toFixed(0)} ms${compiled}${sampled}`);
     setTime(run.steps);
     drawCharts();
     showSelected();
@@ -651,9 +831,9 @@ async function showBasins() {
       progress.value = k;
       status(t("basin_pass", { k: k + 1, n: BASIN_PASSES.length, g }));
       const map = await basinMap({
-        surface: app.state.surface,
+        ...surfaceRequest(app.state),
         surface_params: app.state.params,
-        optimizer: { ...config, decay_steps: Math.max(1, app.state.steps) },
+        optimizer: optimizerRequest(config, app.state.steps),
         grid: g,
         steps: app.state.steps,
         batch_size: app.state.batch > 0 ? app.state.batch : null,
@@ -683,7 +863,7 @@ function fmt(v) {
 async function showAnalysis(point) {
   let a;
   try {
-    a = await analyze(app.state.surface, app.state.params, point);
+    a = await analyze(surfaceRequest(app.state), app.state.params, point);
   } catch (err) {
     status(`${t("error")}: ${err.message}`);
     return;
@@ -895,7 +1075,7 @@ function clearAnalysis() {
 function showScene(i, k) {
   const scene = app.lessons[i].scenes[k];
   app.lesson = { lesson: i, scene: k };
-  app.state = sanitize({ ...scene.state, lang: app.state.lang, speed: app.state.speed }, app.surfaces);
+  app.state = sanitize({ ...scene.state, lang: app.state.lang, speed: app.state.speed }, app.surfaces, app.optax);
   clearAnalysis();
   render();
   changed({ grid: true });
@@ -986,6 +1166,8 @@ function wire() {
   });
   $("surface").addEventListener("change", () => {
     app.state.surface = $("surface").value;
+    app.custom = null;
+    showFormulaError(null);
     app.state.params = {};
     app.state.starts = { clicks: [], random: 0, grid: 0, defaults: true };
     app.state.batch = Math.min(app.state.batch, surface().n_examples);
@@ -994,6 +1176,15 @@ function wire() {
     render();
     changed({ grid: true });
   });
+  $("formula-apply").addEventListener("click", applyFormula);
+  for (const id of ["formula", "domain-x0", "domain-x1", "domain-y0", "domain-y1"]) {
+    $(id).addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        applyFormula();
+      }
+    });
+  }
   $("add-random").addEventListener("click", () => {
     app.state.starts.random = Math.min(10000, app.state.starts.random + Math.max(1, Number($("random-count").value) || 1));
     changed();
@@ -1112,7 +1303,9 @@ function wirePlotClicks() {
 }
 
 async function start() {
-  app.surfaces = await getSurfaces();
+  const [catalogue, optimizers] = await Promise.all([getSurfaces(), getOptimizers()]);
+  app.surfaces = catalogue;
+  app.optax = optimizers.optax;
   try {
     const content = await getLessons();
     app.lessons = content.lessons;
@@ -1120,7 +1313,7 @@ async function start() {
   } catch (err) {
     status(`${t("error")}: ${err.message}`); // the lab works without its lessons
   }
-  app.state = fromHash(window.location.hash, app.surfaces);
+  app.state = fromHash(window.location.hash, app.surfaces, app.optax);
   render();
   wire();
   await loadGrid();
@@ -1131,7 +1324,7 @@ async function start() {
 }
 
 window.addEventListener("hashchange", () => {
-  const next = fromHash(window.location.hash, app.surfaces);
+  const next = fromHash(window.location.hash, app.surfaces, app.optax);
   if (toHash(next) === toHash(app.state)) return;
   app.state = next;
   render();

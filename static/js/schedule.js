@@ -1,6 +1,8 @@
 // η_t as the engine computes it (surfaces/schedule.py), for the small schedule plot:
 // η_t = η · warm-up(t) · decay(t − W), t the 0-based update count. A test compares the two.
 export function learningRate(config, t, decaySteps) {
+  // optax's optimizers run with a constant learning_rate here (their own scaling is inside the rule).
+  if (config.optax) return config.hyper.learning_rate;
   const w = config.warmup_steps;
   const warm = w > 0 ? Math.min(1, (t + 1) / Math.max(w, 1)) : 1;
   const s = Math.max(t - w, 0);

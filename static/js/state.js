@@ -32,6 +32,42 @@ const CONFIG_SCHEMA = {
   warmup_steps: { min: 0, max: 100000, default: 0 },
 };
 
+// A typed formula (surface "custom"): the text as typed and the plot domain. The server
+// checks the formula; here it is only bounded in length.
+export const DEFAULT_FORMULA = "x**2 + 10*y**2 + 0.3*sin(5*x)";
+export const MAX_FORMULA = 300;
+const DOMAIN_LIMIT = 1000;
+
+export function defaultCustom() {
+  return { formula: DEFAULT_FORMULA, domain: [[-3, 3], [-3, 3]] };
+}
+
+function sanitizeCustom(raw) {
+  const out = defaultCustom();
+  if (!raw || typeof raw !== "object") return out;
+  if (typeof raw.formula === "string" && raw.formula.length <= MAX_FORMULA) out.formula = raw.formula;
+  const d = raw.domain;
+  const ok =
+    Array.isArray(d) &&
+    d.length === 2 &&
+    d.every((r) => Array.isArray(r) && r.length === 2 && r.every((v) => Number.isFinite(v) && Math.abs(v) <= DOMAIN_LIMIT) && r[0] < r[1]);
+  if (ok) out.domain = d.map((r) => [r[0], r[1]]);
+  return out;
+}
+
+// optax's optimizers (GET /api/optimizers): {optax: name, hyper: {name: value}}. Values are
+// clamped to the listed ranges; static values must be one of their choices.
+export function optaxConfig(entry, hyper = {}) {
+  const out = { optax: entry.name, hyper: {} };
+  for (const h of entry.hyper) out.hyper[h.name] = number(hyper[h.name], { min: h.min_allowed ? h.min : h.min + 1e-12, max: h.max, default: h.default });
+  for (const s of entry.static) out.hyper[s.name] = s.choices.includes(hyper[s.name]) ? hyper[s.name] : s.default;
+  return out;
+}
+
+export function isOptax(config) {
+  return typeof config.optax === "string";
+}
+
 export function configFromPreset(name) {
   const base = Object.fromEntries(Object.entries(CONFIG_SCHEMA).map(([k, v]) => [k, v.default]));
   return { ...base, ...PRESETS[name] };
@@ -41,6 +77,7 @@ export function defaultState() {
   return {
     lang: "en",
     surface: "narrow_valley",
+    custom: defaultCustom(), // used when surface is "custom"
     params: {},
     starts: { clicks: [], random: 0, grid: 0, defaults: true },
     configs: [configFromPreset("sgd")],
@@ -56,6 +93,8 @@ export function defaultState() {
 }
 
 export const VIEWS = ["contour", "3d"];
+// A custom surface's one parameter (surfaces/custom.py): additive minibatch noise.
+const CUSTOM_NOISE = { name: "noise", min: 0, max: 5, default: 0 };
 export const SPEEDS = [0.25, 0.5, 1, 2, 4];
 
 function number(value, { min, max, default: fallback }, integer = false) {
@@ -74,13 +113,16 @@ function sanitizeConfig(raw) {
 }
 
 // Anything read from a URL is untrusted: every field is checked and clamped to the schema.
-export function sanitize(raw, surfaces) {
+// `surfaces`: the built-in catalogue; `optax`: GET /api/optimizers' optax list.
+export function sanitize(raw, surfaces, optax = []) {
   const s = defaultState();
   if (!raw || typeof raw !== "object") return s;
   if (["en", "zh-TW", "zh-CN"].includes(raw.lang)) s.lang = raw.lang;
   const surface = surfaces.find((x) => x.name === raw.surface);
   if (surface) s.surface = surface.name;
-  const declared = (surfaces.find((x) => x.name === s.surface) || { params: [] }).params;
+  if (raw.surface === "custom") s.surface = "custom";
+  s.custom = sanitizeCustom(raw.custom);
+  const declared = s.surface === "custom" ? [CUSTOM_NOISE] : (surfaces.find((x) => x.name === s.surface) || { params: [] }).params;
   if (raw.params && typeof raw.params === "object") {
     for (const p of declared) {
       if (p.name in raw.params) s.params[p.name] = number(raw.params[p.name], { min: p.min, max: p.max, default: p.default });
@@ -93,7 +135,12 @@ export function sanitize(raw, surfaces) {
   s.starts.random = number(st.random, { min: 0, max: 10000, default: 0 }, true);
   s.starts.grid = number(st.grid, { min: 0, max: 100, default: 0 }, true);
   s.starts.defaults = st.defaults === undefined ? true : Boolean(st.defaults);
-  if (Array.isArray(raw.configs) && raw.configs.length) s.configs = raw.configs.slice(0, MAX_CONFIGS).map(sanitizeConfig);
+  if (Array.isArray(raw.configs) && raw.configs.length) {
+    s.configs = raw.configs.slice(0, MAX_CONFIGS).map((c) => {
+      const entry = c && typeof c === "object" && optax.find((o) => o.name === c.optax);
+      return entry ? optaxConfig(entry, c.hyper && typeof c.hyper === "object" ? c.hyper : {}) : sanitizeConfig(c);
+    });
+  }
   s.active = number(raw.active, { min: 0, max: s.configs.length - 1, default: 0 }, true);
   s.steps = number(raw.steps, { min: 1, max: 5000, default: 300 }, true);
   s.batch = number(raw.batch, { min: 0, max: 64, default: 0 }, true);
@@ -115,10 +162,10 @@ export function toHash(state) {
   return "#" + encodeURIComponent(JSON.stringify(state));
 }
 
-export function fromHash(hash, surfaces) {
+export function fromHash(hash, surfaces, optax = []) {
   if (!hash || hash.length < 2) return defaultState();
   try {
-    return sanitize(JSON.parse(decodeURIComponent(hash.slice(1))), surfaces);
+    return sanitize(JSON.parse(decodeURIComponent(hash.slice(1))), surfaces, optax);
   } catch {
     return defaultState();
   }
@@ -153,13 +200,23 @@ export function startPoints(state, surface) {
   return points.slice(0, 10000);
 }
 
+// The surface part of a request: a built-in name, or "custom" with the formula.
+export function surfaceRequest(state) {
+  return state.surface === "custom" ? { surface: "custom", custom: state.custom } : { surface: state.surface };
+}
+
+// One configuration as a request names it.
+export function optimizerRequest(config, steps) {
+  return isOptax(config) ? { optax: config.optax, hyper: config.hyper } : { ...config, decay_steps: Math.max(1, steps) };
+}
+
 // The body of a run request (POST /api/run or the WebSocket's "run" message).
 export function runRequest(state, surface) {
   const starts = startPoints(state, surface);
   return {
-    surface: state.surface,
+    ...surfaceRequest(state),
     surface_params: state.params,
-    optimizers: state.configs.map((c) => ({ ...c, decay_steps: Math.max(1, state.steps) })),
+    optimizers: state.configs.map((c) => optimizerRequest(c, state.steps)),
     starts,
     steps: state.steps,
     batch_size: state.batch > 0 ? state.batch : null,
