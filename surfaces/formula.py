@@ -21,6 +21,7 @@ import ast
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -32,7 +33,8 @@ MAX_DEPTH = 40
 MAX_EXPONENT = 12.0
 MAX_NUMBER = 1e6
 
-Scalar = jax.Array
+# A jax array while traced; a NumPy float32 for constants (they broadcast like one).
+Scalar = Any
 Fn = Callable[[Scalar, Scalar], Scalar]
 
 # name -> (number of arguments, jax function)
@@ -111,7 +113,7 @@ class _Checker:
             if inner is None:
                 return None
             return -inner if isinstance(node.op, ast.USub) else inner
-        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
             return float(node.value)
         return None
 
@@ -123,7 +125,7 @@ class _Checker:
             raise self.fail(node, f"nested too deeply: at most {MAX_DEPTH} levels")
         if isinstance(node, ast.Constant):
             value = node.value
-            if type(value) not in (int, float):
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
                 raise self.fail(node, "only numbers, x and y are allowed here")
             v = float(value)
             if not math.isfinite(v) or abs(v) > MAX_NUMBER:

@@ -72,7 +72,7 @@ def _wd(default: float) -> Hyper:
 OPTAX_RULES: dict[str, OptaxRule] = {
     "adamw": OptaxRule(optax.adamw, (_lr(0.01), *_betas(), _eps(1e-8), _wd(1e-4)), description="Adam with decoupled weight decay"),
     "lion": OptaxRule(
-        optax.lion, (_lr(0.001), *_betas(0.9, 0.99), _wd(1e-3)), description="sign of a momentum blend: every step has size η"
+        optax.lion, (_lr(0.01), *_betas(0.9, 0.99), _wd(1e-3)), description="sign of a momentum blend: every step has size η"
     ),
     "adabelief": OptaxRule(optax.adabelief, (_lr(0.01), *_betas(), _eps(1e-16)), description="Adam scaled by the belief in the gradient"),
     "radam": OptaxRule(

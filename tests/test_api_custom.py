@@ -7,6 +7,8 @@ import json
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import surfaces
 from server.app import create_app
@@ -149,3 +151,43 @@ def test_websocket_streams_a_formula_and_locates_a_bad_one(client):
         )
         start = ws.receive_json()
         assert start["type"] == "start" and start["configs"] == 2 and start["starts"] == 9
+
+
+_PIECES = [
+    "x",
+    "y",
+    "2",
+    "0.5",
+    "(",
+    ")",
+    "+",
+    "-",
+    "*",
+    "/",
+    "**",
+    "^",
+    " ",
+    "sin",
+    "exp",
+    "log",
+    "minimum",
+    ",",
+    ".",
+    "'",
+    "[",
+    "é",
+    "\\",
+    '"',
+]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(st.text(max_size=60), st.lists(st.sampled_from(_PIECES), max_size=25).map("".join)))
+def test_any_formula_text_is_a_surface_or_a_located_422(client, formula):
+    r = client.post("/api/custom", json={"custom": {"formula": formula}, "n": 4})
+    assert r.status_code in (200, 422), r.text
+    assert "NaN" not in r.text and "Infinity" not in r.text
+    if r.status_code == 422:
+        (detail,) = r.json()["detail"]
+        if detail["type"] == "formula":
+            assert 1 <= detail["column"] <= detail["end_column"] <= len(formula) + 1
