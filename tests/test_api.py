@@ -21,13 +21,6 @@ from surfaces.critical import analyze
 MARKER = "ZZ<script>alert(1)</script>ZZ"
 
 
-@pytest.fixture(scope="module")
-def client():
-    app = create_app(Settings(warmup=False, compile_cache_dir=None))
-    with TestClient(app) as c:
-        yield c
-
-
 def test_health(client):
     h = client.get("/api/health").json()
     assert h["status"] == "ok" and h["backend"] == "cpu" and h["devices"]

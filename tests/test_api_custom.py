@@ -6,26 +6,16 @@ import json
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import surfaces
-from server.app import create_app
-from server.settings import Settings
 from surfaces.custom import custom_surface
 from surfaces.optax_rules import OPTAX_NAMES
 
 FORMULA = "x**2 + 10*y**2 + 0.3*sin(5*x)"
 CUSTOM = {"formula": FORMULA, "domain": [[-2, 2], [-1, 1]]}
 LION = {"optax": "lion", "hyper": {"learning_rate": 0.02}}
-
-
-@pytest.fixture(scope="module")
-def client():
-    app = create_app(Settings(warmup=False, compile_cache_dir=None))
-    with TestClient(app) as c:
-        yield c
 
 
 def test_custom_grid_is_the_formula(client):
