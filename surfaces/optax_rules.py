@@ -124,10 +124,6 @@ class OptaxConfig:
     hyper: tuple[tuple[str, float], ...] = ()  # every offered hyperparameter, defaults filled in
     static: tuple[tuple[str, Any], ...] = ()
 
-    @property
-    def rule(self) -> OptaxRule:
-        return OPTAX_RULES[self.name]
-
     def hyperparams(self) -> dict[str, np.float32]:
         return {k: np.float32(v) for k, v in self.hyper}
 

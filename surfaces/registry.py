@@ -175,11 +175,6 @@ def surface_caches() -> list[Callable[..., Any]]:
     return list(_SURFACE_CACHES)
 
 
-def surface_cache_sizes() -> dict[str, tuple[int, int, int]]:
-    """Each surface cache's (registered entries, custom entries, custom bound), by function name."""
-    return {f"{fn.__module__}.{fn.__qualname__}": (*fn.sizes(), fn.custom_size) for fn in _SURFACE_CACHES}  # type: ignore[attr-defined]
-
-
 @surface_cache(custom_size=8)
 def _data_set(surface: Surface, seed: int) -> DataSet:
     """The surface's generated data set, made once per seed and kept (it is small)."""
