@@ -192,6 +192,10 @@ class ParamOut(BaseModel):
     default: float
     description: str
 
+    @classmethod
+    def of(cls, p: surfaces.Param) -> ParamOut:
+        return cls(name=p.name, min=p.minimum, max=p.maximum, default=p.default, description=p.description)
+
 
 class CriticalPointOut(BaseModel):
     point: list[float]

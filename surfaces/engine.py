@@ -29,7 +29,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from surfaces import optimizer
 from surfaces.optax_rules import OptaxConfig, optax_config, per_start, transformation
 from surfaces.optimizer import Hyperparams, OptimizerConfig, OptState
-from surfaces.registry import DATA_SEED, Array, Surface, Tensor, get_surface, surface_cache, surface_names
+from surfaces.registry import DATA_SEED, Array, Surface, Tensor, get_surface, is_registered, surface_cache
 from surfaces.sampling import grid_starts, random_starts, shuffled_index
 
 Config = OptimizerConfig | OptaxConfig
@@ -254,7 +254,7 @@ _KERNEL_LOCK = threading.Lock()
 
 
 def _kernels(spec: _Kernel, surface: Surface):
-    builtin = surface.name in surface_names()
+    builtin = is_registered(surface)
     with _KERNEL_LOCK:
         cached = _KERNEL_CACHE.get(spec) if builtin else _CUSTOM_KERNELS.get(spec)
         if cached is not None and not builtin:

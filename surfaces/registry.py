@@ -138,7 +138,7 @@ def surface_cache(custom_size: int) -> Callable[[Callable[..., R]], Callable[...
         @functools.wraps(fn)
         def cached(surface: Surface, *args: Any) -> R:
             key = (surface.name, *args)
-            builtin = surface.name in _REGISTRY
+            builtin = is_registered(surface)
             with lock:
                 if builtin and key in fixed:
                     return fixed[key]
@@ -227,6 +227,11 @@ def get_surface(name: str | Surface) -> Surface:
                 return found
         known = ", ".join(sorted(_REGISTRY))
         raise ValueError(f"surface: unknown surface {name!r}; known surfaces: {known}") from None
+
+
+def is_registered(surface: Surface) -> bool:
+    """A built-in surface (kept for good), as opposed to one made at run time from a formula."""
+    return _REGISTRY.get(surface.name) is surface
 
 
 def surface_names() -> tuple[str, ...]:

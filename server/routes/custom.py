@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from server.models import CustomGridRequest, CustomSurfaceResponse, ErrorResponse
+from server.models import CustomGridRequest, CustomSurfaceResponse, ErrorResponse, ParamOut
 from server.requests import spec_surface
 from server.serialize import finite_list
 from surfaces.grid import loss_grid
@@ -34,10 +34,7 @@ async def custom(req: CustomGridRequest, request: Request) -> JSONResponse:
             name=surface.name,
             domain=[list(surface.domain[0]), list(surface.domain[1])],
             default_starts=[list(p) for p in surface.default_starts],
-            params=[
-                {"name": p.name, "min": p.minimum, "max": p.maximum, "default": p.default, "description": p.description}
-                for p in surface.params
-            ],
+            params=[ParamOut.of(p) for p in surface.params],
             description=dict(surface.descriptions),
             n_examples=surface.data().train.shape[0],
             x=finite_list(grid.x),

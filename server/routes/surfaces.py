@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 import surfaces
-from server.models import GridResponse, SurfaceName, SurfaceOut
+from server.models import GridResponse, ParamOut, SurfaceName, SurfaceOut
 from server.requests import surface_params
 from server.serialize import finite_list
 from surfaces.grid import loss_grid
@@ -25,10 +25,7 @@ def _catalogue() -> list[dict]:
                 title=dict(s.titles),
                 description=dict(s.descriptions),
                 lecture=s.lecture,
-                params=[
-                    {"name": p.name, "min": p.minimum, "max": p.maximum, "default": p.default, "description": p.description}
-                    for p in s.params
-                ],
+                params=[ParamOut.of(p) for p in s.params],
                 domain=[list(s.domain[0]), list(s.domain[1])],
                 critical_points=[{"point": list(c.point), "kind": c.kind} for c in s.critical_points],
                 default_starts=[list(p) for p in s.default_starts],

@@ -77,11 +77,8 @@ function surface() {
 }
 
 // The typed formula as a surface record like GET /api/surfaces' (from POST /api/custom's
-// answer, or a placeholder until it arrives).
+// answer, or a placeholder for the controls until it arrives: no run starts before it).
 function customSurface(answer) {
-  const [[x0, x1], [y0, y1]] = app.state.custom.domain;
-  const w = x1 - x0;
-  const h = y1 - y0;
   const text = answer ? answer.formula : app.state.custom.formula;
   return {
     name: "custom",
@@ -90,7 +87,7 @@ function customSurface(answer) {
     params: answer ? answer.params : [{ name: "noise", min: 0, max: 5, default: 0, description: "" }],
     domain: app.state.custom.domain,
     critical_points: [],
-    default_starts: answer ? answer.default_starts : [[x0 + 0.15 * w, y0 + 0.85 * h], [x0 + 0.85 * w, y0 + 0.8 * h], [x0 + 0.5 * w, y0 + 0.15 * h]],
+    default_starts: answer ? answer.default_starts : [],
     has_test_set: false,
     n_examples: answer ? answer.n_examples : 64,
   };
