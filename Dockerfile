@@ -22,7 +22,9 @@ COPY requirements.lock ./
 RUN pip install --requirement requirements.lock \
  && pip install "jax[${JAX_VARIANT}]==0.10.2"
 
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
+# errorscape/ holds the import package's top and links to the source folders beside it.
+COPY errorscape ./errorscape
 COPY surfaces ./surfaces
 COPY server ./server
 COPY static ./static

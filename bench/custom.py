@@ -29,11 +29,11 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-import surfaces
 from bench.engine import best_times
-from surfaces.critical import analyze
-from surfaces.custom import custom_surface
-from surfaces.grid import loss_grid
+from errorscape import surfaces
+from errorscape.surfaces.critical import analyze
+from errorscape.surfaces.custom import custom_surface
+from errorscape.surfaces.grid import loss_grid
 
 ROSENBROCK = "(1 - x)^2 + 100*(y - x^2)^2"
 

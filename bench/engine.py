@@ -27,8 +27,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-import surfaces
-from surfaces.engine import bucket
+from errorscape import surfaces
+from errorscape.surfaces.kernels import bucket
 
 LR, B1, B2, EPS = 0.01, 0.9, 0.999, 1e-8
 

@@ -113,7 +113,11 @@ async def load(url: str, sessions: int, seconds: float, starts: int, steps: int,
 def start_server(port: int, cache: str) -> subprocess.Popen:
     env = {**os.environ, "ERRORSCAPE_COMPILE_CACHE_DIR": cache}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server", "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [sys.executable, "-m", "errorscape", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 300
     while True:

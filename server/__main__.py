@@ -1,5 +1,7 @@
+"""``python -m errorscape.server``: start the web server (``errorscape serve``)."""
+
 import sys
 
-from server.cli import main
+from errorscape.server.cli import main
 
 sys.exit(main(["serve", *sys.argv[1:]]))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
@@ -13,18 +12,19 @@ from typing import Any
 import jax
 import numpy as np
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-import surfaces
-from server import errors
-from server.compute import ComputeGate
-from server.requests import TooLarge
-from server.routes import analyze, basin, custom, health, lessons, optimizers, run, stream
-from server.routes import surfaces as surfaces_route
-from server.settings import Settings
-from server.static_files import plotly_js, static_dir
+from errorscape import __version__, surfaces
+from errorscape.server import errors
+from errorscape.server.compute import ComputeGate
+from errorscape.server.requests import TooLarge
+from errorscape.server.routes import analyze, basin, custom, health, lessons, limits, optimizers, run, stream, timing
+from errorscape.server.routes import surfaces as surfaces_route
+from errorscape.server.settings import Settings
+from errorscape.server.static_files import plotly_js, static_dir
 
 log = logging.getLogger("errorscape")
 
@@ -107,8 +107,8 @@ def warm_up() -> None:
     """Compile the shapes a first visit uses (each surface's default starts, one and four
     configurations, 1,000 random starts, the end points' Hessians, a 100 × 100 grid), logging
     progress."""
-    from surfaces.critical import minimum_ratio
-    from surfaces.grid import loss_grid
+    from errorscape.surfaces.critical import minimum_ratio
+    from errorscape.surfaces.grid import loss_grid
 
     names = surfaces.surface_names()
     started = time.perf_counter()
@@ -120,6 +120,30 @@ def warm_up() -> None:
             minimum_ratio(name, np.zeros((ends, 2), np.float32))
         loss_grid(name, 100)
         log.info("warm-up %d/%d: %s compiled (%.1f s)", i, len(names), name, time.perf_counter() - started)
+
+
+def _openapi_with_limits(app: FastAPI, settings: Settings) -> dict[str, Any]:
+    """The OpenAPI schema with every bound that a setting lowers (marked ``x-limit``) stated as
+    the value in force here: what the schema publishes is what the server enforces."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+
+        def visit(node: Any) -> None:
+            if isinstance(node, dict):
+                name = node.get("x-limit")
+                if isinstance(name, str):
+                    value = getattr(settings, name)
+                    key = "maxItems" if "maxItems" in node else "maximum"
+                    node[key] = min(node.get(key, value), value)
+                for child in node.values():
+                    visit(child)
+            elif isinstance(node, list):
+                for child in node:
+                    visit(child)
+
+        visit(schema)
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -136,20 +160,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.gate.shutdown()
 
     # No /docs or /redoc: their pages load scripts from a CDN, which the policy above forbids.
-    app = FastAPI(title="errorscape", version="0.1.0", docs_url=None, redoc_url=None, lifespan=lifespan)
+    app = FastAPI(title="errorscape", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.settings = settings
     app.state.gate = ComputeGate(settings.concurrency, settings.queue)
     app.state.compilations_at_start = surfaces.compilation_count()
-    app.state.timing = None  # GET /api/timing's figures, measured on its first request
-    app.state.timing_lock = asyncio.Lock()
+    app.state.timing = timing.TimingCache()  # GET /api/timing's figures, measured on its first request
     errors.install(app)
 
     @app.exception_handler(TooLarge)
     async def on_too_large(request: Any, exc: TooLarge) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, status_code=413)
 
-    for module in (health, surfaces_route, custom, optimizers, run, analyze, basin, lessons, stream):
+    for module in (health, limits, surfaces_route, custom, optimizers, run, analyze, basin, lessons, timing, stream):
         app.include_router(module.router)
+    app.openapi = lambda: _openapi_with_limits(app, settings)  # type: ignore[method-assign]
 
     plotly_path = plotly_js()
 

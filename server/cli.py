@@ -11,7 +11,7 @@ import numpy as np
 
 def demo(steps: int) -> None:
     """Race the presets on the narrow valley and print where each ends: a first look at the engine."""
-    import surfaces
+    from errorscape import surfaces
 
     presets = list(surfaces.PRESETS)
     configs = [surfaces.preset(name) for name in presets]
@@ -35,7 +35,7 @@ def serve(host: str, port: int, workers: int, open_browser: bool) -> None:
 
     import uvicorn
 
-    from server.settings import Settings
+    from errorscape.server.settings import Settings
 
     settings = Settings()
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
@@ -43,7 +43,7 @@ def serve(host: str, port: int, workers: int, open_browser: bool) -> None:
     if open_browser:
         threading.Timer(1.5, lambda: webbrowser.open(url)).start()
     uvicorn.run(
-        "server.app:create_app",
+        "errorscape.server.app:create_app",
         factory=True,
         host=host,
         port=port,

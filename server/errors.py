@@ -11,9 +11,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
-from server.compute import Busy
-from surfaces.formula import FormulaError
+from errorscape.server.compute import Busy
+from errorscape.surfaces.errors import FieldError
+from errorscape.surfaces.formula import FormulaError
 
 log = logging.getLogger("errorscape")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,63}$")
@@ -39,20 +41,22 @@ def validation_detail(errors: Sequence[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def field_error(field: str, msg: str, status: int = 422) -> JSONResponse:
-    return JSONResponse({"detail": [{"loc": _safe_loc(["body", *field.split(".")]), "msg": msg, "type": "value_error"}]}, status)
+def field_detail(err: FieldError) -> list[dict[str, Any]]:
+    """A core FieldError as a validation detail: the same shape as pydantic's (loc, msg, type).
+    Its path is an argument of the request's body unless it names where else it is."""
+    loc = err.loc if err.loc[:1] in (("body",), ("query",), ("path",)) else ("body", *err.loc)
+    return [{"loc": _safe_loc(loc), "msg": err.msg, "type": "value_error"}]
 
 
-def engine_error(err: ValueError, status: int = 422) -> JSONResponse:
-    """The engine's ValueError messages start with the field they are about."""
-    text = str(err)
-    field, _, msg = text.partition(": ")
-    if not msg or not re.match(r"^[\w.\[\]]+$", field):
-        return JSONResponse({"detail": [{"loc": ["body"], "msg": text, "type": "value_error"}]}, status)
-    path = [p for p in re.split(r"[.\[\]]+", field) if p]
-    return JSONResponse(
-        {"detail": [{"loc": _safe_loc(["body", *[int(p) if p.isdigit() else p for p in path]]), "msg": msg, "type": "value_error"}]}, status
-    )
+def error_detail(err: Exception) -> Any:
+    """The ``detail`` of a refused request, the same over HTTP and the WebSocket."""
+    if isinstance(err, ValidationError):
+        return validation_detail(err.errors())
+    if isinstance(err, FormulaError):
+        return formula_detail(err)
+    if isinstance(err, FieldError):
+        return field_detail(err)
+    return [{"loc": ["body"], "msg": str(err), "type": "value_error"}]
 
 
 def formula_detail(err: FormulaError) -> list[dict[str, Any]]:
@@ -87,9 +91,13 @@ def install(app: FastAPI) -> None:
     async def on_formula_error(request: Request, exc: FormulaError) -> JSONResponse:
         return JSONResponse({"detail": formula_detail(exc)}, status_code=422)
 
+    @app.exception_handler(FieldError)
+    async def on_field_error(request: Request, exc: FieldError) -> JSONResponse:
+        return JSONResponse({"detail": field_detail(exc)}, status_code=422)
+
     @app.exception_handler(ValueError)
     async def on_value_error(request: Request, exc: ValueError) -> JSONResponse:
-        return engine_error(exc)
+        return JSONResponse({"detail": error_detail(exc)}, status_code=422)
 
     @app.exception_handler(Exception)
     async def on_anything(request: Request, exc: Exception) -> JSONResponse:  # a bug, but never a leak

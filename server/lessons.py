@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from surfaces.optimizer import preset
+from errorscape.surfaces.optimizer import preset
 
 Text = dict[str, str]  # language -> text
 

@@ -6,62 +6,75 @@ from __future__ import annotations
 import enum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StrictBool, StrictInt, Tag, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Strict, StrictBool, StrictInt, Tag, create_model, model_validator
 
-import surfaces
-from surfaces.optax_rules import OPTAX_NAMES
-from surfaces.optimizer import MOMENTUM_MODES, PRESETS, SIGMA_MODES
-from surfaces.schedule import SCHEDULES
+from errorscape import surfaces
+from errorscape.surfaces.custom import MAX_COORDINATE
+from errorscape.surfaces.fields import ChoiceField, NumberField
+from errorscape.surfaces.limits import MAX_BATCH, MAX_CONFIGS, MAX_GRID, MAX_GRID_SIDE, MAX_SEED, MAX_STARTS, MAX_STEPS
+from errorscape.surfaces.optax_rules import OPTAX_NAMES
+from errorscape.surfaces.optimizer import FIELDS, PRESETS
 
 STRICT = ConfigDict(allow_inf_nan=False, extra="forbid")
 
 
-def _number_only(value: Any) -> Any:
-    # pydantic's lax mode would read true as 1 and "0.5" as 0.5: a toggle or a string sent
-    # where a number belongs is a client bug, refused rather than guessed.
-    if isinstance(value, (bool, str, bytes)):
-        raise ValueError("expected a number")
-    return value
+# Strict numbers: pydantic's lax mode would read true as 1 and "0.5" as 0.5; a toggle or a
+# string sent where a number belongs is a client bug, refused rather than guessed.  Strict
+# types keep their bounds as JSON Schema keywords (minimum, exclusiveMinimum, maximum).
+Number = Annotated[float, Strict()]
+Integer = Annotated[int, Strict()]
 
 
-Number = Annotated[float, BeforeValidator(_number_only)]
-Integer = Annotated[int, BeforeValidator(_number_only)]
+def limit(setting: str) -> dict[str, Any]:
+    """Marks a bound that the server's settings may lower (see ``Settings``): the OpenAPI
+    schema then states the bound in force (server/app.py), and the request is refused above it."""
+    return {"x-limit": setting}
+
+
+def bounded(field: NumberField) -> Any:
+    """A declared number (surfaces/fields.py) as a strict, bounded request field."""
+    low = Field(ge=field.low) if field.low_ok else Field(gt=field.low)
+    return Annotated[Number, low, Field(le=field.high, description=field.description)]
+
 
 SurfaceName = enum.Enum("SurfaceName", {n: n for n in surfaces.surface_names()}, type=str)  # type: ignore[misc]
 # What a request may name: a built-in surface, or "custom" with the formula in ``custom``.
 RequestSurface = enum.Enum("RequestSurface", {**{n: n for n in surfaces.surface_names()}, "custom": "custom"}, type=str)  # type: ignore[misc]
 OptaxName = enum.Enum("OptaxName", {n: n for n in OPTAX_NAMES}, type=str)  # type: ignore[misc]
 PresetName = enum.Enum("PresetName", {n: n for n in PRESETS}, type=str)  # type: ignore[misc]
-MomentumMode = enum.Enum("MomentumMode", {n: n for n in MOMENTUM_MODES}, type=str)  # type: ignore[misc]
-SigmaMode = enum.Enum("SigmaMode", {n: n for n in SIGMA_MODES}, type=str)  # type: ignore[misc]
-ScheduleName = enum.Enum("ScheduleName", {n: n for n in SCHEDULES}, type=str)  # type: ignore[misc]
 
-Coordinate = Annotated[Number, Field(ge=-1e6, le=1e6)]
+Coordinate = Annotated[Number, Field(ge=-1e6, le=1e6)]  # a transport bound: each surface checks its own box
+Steps = Annotated[Integer, Field(ge=1, le=MAX_STEPS, json_schema_extra=limit("max_steps"))]
+BatchSize = Annotated[Integer, Field(ge=1, le=MAX_BATCH, description="examples per update; at most the surface's n_examples")]
+Seed = Annotated[Integer, Field(ge=0, le=MAX_SEED)]
+GridSide = Annotated[Integer, Field(ge=2, le=MAX_GRID_SIDE, json_schema_extra=limit("max_grid"))]
 SurfaceParams = dict[Annotated[str, Field(max_length=64)], Annotated[Number, Field(ge=-1e9, le=1e9)]]
 
 
-class OptimizerSpec(BaseModel):
-    """One configuration: a preset, any of whose parts may be overridden, or parts alone."""
-
+class _LectureSpec(BaseModel):
     model_config = STRICT
-
-    preset: PresetName | None = None
-    lr: Annotated[Number, Field(gt=0, le=100)] | None = None
-    momentum: MomentumMode | None = None
-    lam: Annotated[Number, Field(ge=0, le=0.999)] | None = None
-    beta1: Annotated[Number, Field(ge=0, le=0.9999)] | None = None
-    sigma: SigmaMode | None = None
-    alpha: Annotated[Number, Field(ge=0, le=0.9999)] | None = None
-    beta2: Annotated[Number, Field(ge=0, le=0.99999)] | None = None
-    eps: Annotated[Number, Field(ge=0, le=1)] | None = None
-    schedule: ScheduleName | None = None
-    decay_rate: Annotated[Number, Field(gt=0, le=1)] | None = None
-    decay_steps: Annotated[Number, Field(ge=1, le=1e7)] | None = None
-    warmup_steps: Annotated[Number, Field(ge=0, le=1e7)] | None = None
 
     def as_engine_spec(self) -> dict[str, Any]:
         values = {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in self.model_dump(exclude_none=True).items()}
         return values if "preset" in values else {"preset": "sgd", **values}
+
+
+def _lecture_field(field: Any) -> tuple[Any, Any]:
+    if isinstance(field, ChoiceField):
+        choice = enum.Enum(field.name.title(), {c: c for c in field.choices}, type=str)  # type: ignore[misc]
+        return choice | None, Field(None, description=field.description)
+    return bounded(field) | None, None
+
+
+# One configuration of the lecture's rule: a preset, any of whose parts may be overridden, or
+# parts alone.  Built from the rule's declaration (surfaces/optimizer.py FIELDS).
+OptimizerSpec: type[_LectureSpec] = create_model(  # type: ignore[call-overload]
+    "OptimizerSpec",
+    __base__=_LectureSpec,
+    __doc__="One configuration: a preset, any of whose parts may be overridden, or parts alone.",
+    preset=(PresetName | None, None),
+    **{f.name: _lecture_field(f) for f in FIELDS},
+)
 
 
 class OptaxSpec(BaseModel):
@@ -91,7 +104,7 @@ AnyOptimizer = Annotated[
     Discriminator(_optimizer_kind),
 ]
 
-Bound = Annotated[Number, Field(ge=-1000, le=1000)]
+Bound = Annotated[Number, Field(ge=-MAX_COORDINATE, le=MAX_COORDINATE)]
 
 
 class CustomSurfaceSpec(BaseModel):
@@ -120,23 +133,28 @@ class _OnSurface(BaseModel):
 
 class GridStarts(BaseModel):
     model_config = STRICT
-    grid: Annotated[Integer, Field(ge=1, le=1024)]
+    grid: Annotated[Integer, Field(ge=1, le=MAX_GRID, description="n × n starts over the domain; n² counts against max_starts")]
 
 
 class RandomStarts(BaseModel):
     model_config = STRICT
-    random: Annotated[Integer, Field(ge=1, le=1 << 20)]
+    random: Annotated[Integer, Field(ge=1, le=MAX_STARTS, json_schema_extra=limit("max_starts"))]
 
 
 class RunRequest(_OnSurface):
     """The fields of ``surfaces.simulate``."""
 
     surface_params: SurfaceParams = Field(default_factory=dict)
-    optimizers: Annotated[list[AnyOptimizer], Field(min_length=1, max_length=8)]
-    starts: list[tuple[Coordinate, Coordinate]] | GridStarts | RandomStarts | None = None
-    steps: Annotated[Integer, Field(ge=1, le=100_000)] = 100
-    batch_size: Annotated[Integer, Field(ge=1, le=1 << 20)] | None = None
-    seed: Annotated[Integer, Field(ge=0, le=2**32 - 1)] = 0
+    optimizers: Annotated[list[AnyOptimizer], Field(min_length=1, max_length=MAX_CONFIGS, json_schema_extra=limit("max_configs"))]
+    starts: (
+        Annotated[list[tuple[Coordinate, Coordinate]], Field(min_length=1, max_length=MAX_STARTS, json_schema_extra=limit("max_starts"))]
+        | GridStarts
+        | RandomStarts
+        | None
+    ) = None
+    steps: Steps = 100
+    batch_size: BatchSize | None = None
+    seed: Seed = 0
 
 
 class RunResponse(BaseModel):
@@ -165,10 +183,10 @@ class AnalyzeResponse(BaseModel):
 class BasinRequest(_OnSurface):
     surface_params: SurfaceParams = Field(default_factory=dict)
     optimizer: AnyOptimizer
-    grid: Annotated[Integer, Field(ge=2, le=2048)] = 128
-    steps: Annotated[Integer, Field(ge=1, le=100_000)] = 300
-    batch_size: Annotated[Integer, Field(ge=1, le=1 << 20)] | None = None
-    seed: Annotated[Integer, Field(ge=0, le=2**32 - 1)] = 0
+    grid: Annotated[Integer, Field(ge=2, le=MAX_GRID, json_schema_extra=limit("max_basin_grid"))] = 128
+    steps: Steps = 300
+    batch_size: BatchSize | None = None
+    seed: Seed = 0
 
 
 class MinimumOut(BaseModel):
@@ -218,7 +236,7 @@ class SurfaceOut(BaseModel):
 class CustomGridRequest(BaseModel):
     model_config = STRICT
     custom: CustomSurfaceSpec
-    n: Annotated[Integer, Field(ge=2, le=512)] = 100
+    n: GridSide = 100
 
 
 class CustomSurfaceResponse(BaseModel):
@@ -234,13 +252,38 @@ class CustomSurfaceResponse(BaseModel):
     z: list[list[float | None]]
 
 
-class HyperOut(BaseModel):
+class ShownWhenOut(BaseModel):
+    field: str
+    values: list[str]
+
+
+class NumberFieldOut(BaseModel):
+    """A declared number (surfaces/fields.py): bounds, default and how its control shows it."""
+
     name: str
+    kind: Literal["number"]
     min: float
     max: float
-    default: float
     min_allowed: bool  # false: the minimum itself is refused (a learning rate of 0)
+    default: float
     log: bool  # best shown on a log scale
+    control_min: float  # the slider's range, inside [min, max]
+    control_max: float
+    control: bool  # false: no control; the page derives the value
+    integer: bool
+    shown_when: ShownWhenOut | None  # the field matters only when this choice takes one of these values
+    description: str
+
+
+class ChoiceFieldOut(BaseModel):
+    name: str
+    kind: Literal["choice"]
+    choices: list[str]
+    default: str
+    description: str
+
+
+HyperOut = NumberFieldOut
 
 
 class StaticOut(BaseModel):
@@ -258,7 +301,8 @@ class OptaxOut(BaseModel):
 
 
 class OptimizersResponse(BaseModel):
-    presets: dict[str, dict[str, Any]]  # the lecture's presets, as OptimizerSpec fields
+    fields: list[NumberFieldOut | ChoiceFieldOut]  # the lecture rule's fields, in the order the page shows them
+    presets: dict[str, dict[str, Any]]  # the lecture's presets, every field set
     optax: list[OptaxOut]
 
 
@@ -266,6 +310,24 @@ class GridResponse(BaseModel):
     x: list[float]
     y: list[float]
     z: list[list[float | None]]  # z[i][j] at (x[j], y[i]); null where not finite
+
+
+class LimitsResponse(BaseModel):
+    """The limits in force on this server (its settings within the core's hard limits) and the
+    bounds of what a page may type: one source for every control that clamps."""
+
+    max_starts: int
+    max_steps: int
+    max_configs: int
+    max_grid: int  # loss grid side
+    max_basin_grid: int
+    max_point_steps: int  # WebSocket run: starts × steps × configurations
+    max_rest_point_steps: int  # POST /api/run
+    max_basin_point_steps: int
+    max_seed: int
+    formula_max_length: int
+    domain_bound: float  # a typed formula's domain lies within ±domain_bound
+    custom_params: list[ParamOut]  # a typed formula's parameters
 
 
 class HealthResponse(BaseModel):

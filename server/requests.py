@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import surfaces
-from server.models import BasinRequest, CustomSurfaceSpec, RunRequest, SurfaceParams
-from server.settings import Settings
-from surfaces.custom import custom_surface
+from errorscape import surfaces
+from errorscape.server.models import BasinRequest, CustomSurfaceSpec, RunRequest, SurfaceParams
+from errorscape.server.settings import Settings
+from errorscape.surfaces.custom import custom_surface
+from errorscape.surfaces.errors import FieldError
+from errorscape.surfaces.formula import FormulaError
 
 
 class TooLarge(Exception):
@@ -28,7 +30,12 @@ def request_surface(req: Any) -> surfaces.Surface:
 
 def spec_surface(spec: CustomSurfaceSpec) -> surfaces.Surface:
     domain = None if spec.domain is None else [list(r) for r in spec.domain]
-    return custom_surface(spec.formula, domain)
+    try:
+        return custom_surface(spec.formula, domain)
+    except FormulaError:
+        raise  # located in the formula's text (server/errors.py)
+    except FieldError as err:
+        raise err.within("custom") from None
 
 
 def surface_params(surface: surfaces.Surface, params: SurfaceParams) -> dict[str, float]:
@@ -36,7 +43,7 @@ def surface_params(surface: surfaces.Surface, params: SurfaceParams) -> dict[str
     declared = {p.name for p in surface.params}
     if set(params) - declared:
         known = ", ".join(sorted(declared)) or "none"
-        raise ValueError(f"surface_params: unknown parameter for surface {surface.name!r} (parameters: {known})")
+        raise FieldError(("surface_params",), f"unknown parameter for surface {surface.name!r} (parameters: {known})")
     return dict(params)
 
 
@@ -98,3 +105,9 @@ def basin_arguments(req: BasinRequest, settings: Settings) -> dict[str, Any]:
         "seed": req.seed,
         "surface_params": surface_params(surface, req.surface_params),
     }
+
+
+def check_grid_side(n: int, settings: Settings, loc: tuple[str, ...]) -> None:
+    """A loss grid's side within the server's limit (the request model holds the core's)."""
+    if n > settings.max_grid:
+        raise FieldError(loc, f"at most {settings.max_grid}")

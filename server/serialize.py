@@ -4,11 +4,14 @@ no NaN), and the binary frames of the WebSocket stream."""
 from __future__ import annotations
 
 import struct
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+from fastapi.responses import Response
+from pydantic import BaseModel
 
-from surfaces.engine import Chunk
+from errorscape.surfaces.engine import Chunk
 
 
 def finite_list(values: Any) -> Any:
@@ -20,6 +23,14 @@ def finite_list(values: Any) -> Any:
     out = a.astype(object)
     out[~finite] = None
     return out.tolist()
+
+
+def model_response(model: type[BaseModel], data: Mapping[str, Any] | BaseModel) -> Response:
+    """An answer validated against its route's response model and encoded to JSON.  Callers run
+    this in a compute thread: a large answer (a 16 MB run) then never holds up the event loop,
+    and it is still checked against the schema the route publishes."""
+    checked = data if isinstance(data, model) else model.model_validate(data)
+    return Response(checked.model_dump_json(), media_type="application/json")
 
 
 def finite_float(value: Any) -> float | None:

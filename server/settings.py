@@ -7,18 +7,21 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from errorscape.surfaces.limits import MAX_CONFIGS, MAX_GRID, MAX_GRID_SIDE, MAX_STARTS, MAX_STEPS
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ERRORSCAPE_", extra="ignore")
 
-    # Sizes.  A run is starts × steps × configurations point-steps.
-    max_starts: int = Field(10_000, ge=1, le=1 << 20)
-    max_steps: int = Field(5_000, ge=1, le=100_000)
-    max_configs: int = Field(8, ge=1, le=8)
+    # Sizes, each within the core's hard limit (surfaces/limits.py).  A run is starts × steps
+    # × configurations point-steps.  GET /api/limits serves these; the OpenAPI schema states them.
+    max_starts: int = Field(10_000, ge=1, le=MAX_STARTS)
+    max_steps: int = Field(5_000, ge=1, le=MAX_STEPS)
+    max_configs: int = Field(MAX_CONFIGS, ge=1, le=MAX_CONFIGS)
     max_point_steps: int = Field(50_000_000, ge=1)  # WebSocket runs
     max_rest_point_steps: int = Field(200_000, ge=1)  # POST /api/run answers in one JSON body
-    max_grid: int = Field(400, ge=2, le=512)  # GET /api/surfaces/{name}/grid
-    max_basin_grid: int = Field(512, ge=2, le=2048)
+    max_grid: int = Field(400, ge=2, le=MAX_GRID_SIDE)  # GET /api/surfaces/{name}/grid, POST /api/custom
+    max_basin_grid: int = Field(512, ge=2, le=MAX_GRID)
     max_basin_point_steps: int = Field(512 * 512 * 1000, ge=1)
     max_body_bytes: int = Field(2_000_000, ge=1024)
 
@@ -30,7 +33,3 @@ class Settings(BaseSettings):
     # Compilation.
     compile_cache_dir: Path | None = Path.home() / ".cache" / "errorscape" / "jax"
     warmup: bool = True
-
-
-def get_settings() -> Settings:
-    return Settings()

@@ -1,19 +1,21 @@
-"""Where the browser app's files are: the checkout's static/ folder when running from source
-(editable installs), else the copy installed under <prefix>/share/errorscape/static."""
+"""Where the browser app's files are: inside the installed ``errorscape`` package (the
+checkout's ``static/`` folder, linked as ``errorscape/static``, when running from source)."""
 
 from __future__ import annotations
 
-import sys
+from importlib import resources
 from pathlib import Path
 
 import plotly
 
 
 def static_dir() -> Path:
-    for candidate in (Path(__file__).resolve().parent.parent / "static", Path(sys.prefix) / "share" / "errorscape" / "static"):
-        if (candidate / "index.html").is_file():
-            return candidate
-    raise FileNotFoundError("the browser app's static files are not installed")
+    # The page files are package data: found wherever the package is installed (a venv, --user,
+    # --target, a container), never by guessing an installation prefix.
+    path = Path(str(resources.files("errorscape") / "static"))
+    if not (path / "index.html").is_file():
+        raise FileNotFoundError(f"the browser app's static files are missing from {path}")
+    return path
 
 
 def plotly_js() -> Path:

@@ -1,25 +1,27 @@
 """errorscape's numerical core: toy loss surfaces, one optimizer rule, a batched engine and
 Hessian analysis.  Pure JAX and NumPy; nothing here knows about the web."""
 
-from surfaces.determinism import cap_cpu_instruction_set
+from errorscape.surfaces.determinism import cap_cpu_instruction_set
 
 cap_cpu_instruction_set()  # before anything starts JAX's CPU backend: see surfaces/determinism.py
 
-from surfaces import catalog as _catalog  # noqa: F401  (registers the built-in surfaces)
-from surfaces.compilations import compilation_count
-from surfaces.engine import (
+from errorscape.surfaces import catalog as _catalog  # noqa: F401  (registers the built-in surfaces)
+from errorscape.surfaces.compilations import compilation_count
+from errorscape.surfaces.engine import (
     CHUNK_STEPS,
     MAX_CONFIGS,
     Chunk,
     FinalResult,
     RunResult,
+    RunSpec,
     simulate,
     simulate_chunks,
     simulate_final,
 )
-from surfaces.optimizer import PRESETS, OptimizerConfig, preset
-from surfaces.registry import CriticalPoint, Param, Surface, all_surfaces, get_surface, surface_names
-from surfaces.sampling import grid_starts, random_starts
+from errorscape.surfaces.errors import FieldError
+from errorscape.surfaces.optimizer import PRESETS, OptimizerConfig, preset
+from errorscape.surfaces.registry import CriticalPoint, Param, Surface, all_surfaces, get_surface, surface_names
+from errorscape.surfaces.sampling import grid_starts, random_starts
 
 __all__ = [
     "CHUNK_STEPS",
@@ -27,10 +29,12 @@ __all__ = [
     "PRESETS",
     "Chunk",
     "CriticalPoint",
+    "FieldError",
     "FinalResult",
     "OptimizerConfig",
     "Param",
     "RunResult",
+    "RunSpec",
     "Surface",
     "all_surfaces",
     "compilation_count",

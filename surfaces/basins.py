@@ -8,10 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from surfaces.critical import FoundPoint, find_critical_points, known_critical_points
-from surfaces.engine import MAX_GRID, simulate_final
-from surfaces.registry import DATA_SEED, Surface, get_surface
-from surfaces.sampling import grid_starts
+from errorscape.surfaces.critical import FoundPoint, find_critical_points, known_critical_points
+from errorscape.surfaces.engine import simulate_final
+from errorscape.surfaces.errors import FieldError
+from errorscape.surfaces.limits import MAX_GRID
+from errorscape.surfaces.registry import DATA_SEED, Surface, get_surface
+from errorscape.surfaces.sampling import grid_starts
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ def basin_map(
 ) -> BasinMap:
     s = get_surface(surface)
     if isinstance(grid, bool) or not isinstance(grid, int) or not 2 <= grid <= MAX_GRID:
-        raise ValueError(f"grid: must be an integer between 2 and {MAX_GRID}")
+        raise FieldError(("grid",), f"must be an integer between 2 and {MAX_GRID}")
     starts = grid_starts(s, grid)
     result = simulate_final(s, [optimizer], starts, steps, batch_size, seed, surface_params, data_seed)
     # A surface without declared critical points (a typed formula) uses the ones the Newton

@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from surfaces.registry import Array, CriticalPoint, Param, Params, Surface, register
+from errorscape.surfaces.registry import Array, CriticalPoint, Param, Params, Surface, register
 
 N_EXAMPLES = 64  # a power of two, so the minibatch shuffle is a cheap exact bijection
 

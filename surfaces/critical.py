@@ -25,8 +25,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from surfaces.engine import Env, bucket, loss_functions, make_env, resolve_params
-from surfaces.registry import DATA_SEED, Array, Surface, get_surface, surface_cache
+from errorscape.surfaces.errors import FieldError
+from errorscape.surfaces.kernels import bucket
+from errorscape.surfaces.problem import Env, loss_functions, make_env, resolve_params
+from errorscape.surfaces.registry import DATA_SEED, Array, Surface, get_surface, surface_cache
 
 GRAD_TOL = 1e-3
 EIG_TOL = 1e-4
@@ -65,9 +67,9 @@ def _check_point(point: Any) -> np.ndarray:
     try:
         p = np.asarray(point, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError("point: expected two numbers") from None
+        raise FieldError(("point",), "expected two numbers") from None
     if p.shape != (2,) or not np.isfinite(p).all():
-        raise ValueError("point: expected two finite numbers")
+        raise FieldError(("point",), "expected two finite numbers")
     return p.astype(np.float32)
 
 
@@ -145,7 +147,7 @@ def minimum_ratio(
     s = get_surface(surface)
     pts = np.asarray(points, dtype=np.float32)
     if pts.ndim != 2 or pts.shape[1] != 2:
-        raise ValueError("points: expected shape (P, 2)")
+        raise FieldError(("points",), "expected shape (P, 2)")
     finite = np.isfinite(pts).all(axis=1)
     ratios = np.full(pts.shape[0], np.nan, np.float32)
     if finite.any():
@@ -206,8 +208,8 @@ def find_critical_points(
     de-duplicated, classified, sorted by loss."""
     s = get_surface(surface)
     if not 2 <= int(grid) <= 128:
-        raise ValueError("grid: must be between 2 and 128")
-    from surfaces.sampling import grid_starts
+        raise FieldError(("grid",), "must be between 2 and 128")
+    from errorscape.surfaces.sampling import grid_starts
 
     ends = _refine(s, grid_starts(s, int(grid)), surface_params, data_seed)
     (x0, x1), (y0, y1) = s.domain

@@ -20,9 +20,10 @@ import hashlib
 import math
 from typing import Any
 
-from surfaces.catalog import noise_param, noise_surface
-from surfaces.formula import parse
-from surfaces.registry import CUSTOM_PREFIX, Array, Params, Surface, get_surface, remember_custom
+from errorscape.surfaces.catalog import noise_param, noise_surface
+from errorscape.surfaces.errors import FieldError
+from errorscape.surfaces.formula import parse
+from errorscape.surfaces.registry import CUSTOM_PREFIX, Array, Params, Surface, get_surface, remember_custom
 
 DEFAULT_DOMAIN = ((-3.0, 3.0), (-3.0, 3.0))
 MAX_COORDINATE = 1000.0
@@ -33,6 +34,10 @@ NOISE_MODEL = (
 )
 
 
+# Every typed formula's parameters: the minibatch noise of the model above, off by default.
+CUSTOM_PARAMS = (noise_param(0.0),)
+
+
 def check_domain(domain: Any) -> tuple[tuple[float, float], tuple[float, float]]:
     """[[x0, x1], [y0, y1]] with finite bounds inside ±MAX_COORDINATE and x0 < x1, y0 < y1."""
     if domain is None:
@@ -41,18 +46,19 @@ def check_domain(domain: Any) -> tuple[tuple[float, float], tuple[float, float]]
         (x0, x1), (y0, y1) = domain
         values = [float(v) for v in (x0, x1, y0, y1)]
     except (TypeError, ValueError):
-        raise ValueError("domain: expected [[x_min, x_max], [y_min, y_max]]") from None
+        raise FieldError(("domain",), "expected [[x_min, x_max], [y_min, y_max]]") from None
     if any(isinstance(v, bool) for v in (x0, x1, y0, y1)):
-        raise ValueError("domain: expected numbers")
+        raise FieldError(("domain",), "expected numbers")
     if not all(math.isfinite(v) and abs(v) <= MAX_COORDINATE for v in values):
-        raise ValueError(f"domain: every bound must be finite and within ±{MAX_COORDINATE:g}")
+        raise FieldError(("domain",), f"every bound must be finite and within ±{MAX_COORDINATE:g}")
     if values[1] - values[0] < MIN_WIDTH or values[3] - values[2] < MIN_WIDTH:
-        raise ValueError(f"domain: each range must have min < max (by at least {MIN_WIDTH:g})")
+        raise FieldError(("domain",), f"each range must have min < max (by at least {MIN_WIDTH:g})")
     return (values[0], values[1]), (values[2], values[3])
 
 
 def custom_surface(formula: Any, domain: Any = None) -> Surface:
-    """The surface of a typed formula over a domain; FormulaError / ValueError say what is wrong."""
+    """The surface of a typed formula in x and y over ``domain`` (``[[x0, x1], [y0, y1]]``, default
+    ±3).  A bad formula raises FormulaError with the columns at fault; a bad domain FieldError."""
     parsed = parse(formula)
     dom = check_domain(domain)
     digest = hashlib.sha256(f"{parsed.text}|{dom!r}".encode()).hexdigest()[:20]
@@ -80,7 +86,7 @@ def custom_surface(formula: Any, domain: Any = None) -> Surface:
         },
         domain=dom,
         lecture="custom",
-        params=(noise_param(0.0),),
+        params=CUSTOM_PARAMS,
         default_starts=((x0 + 0.15 * w, y0 + 0.85 * h), (x0 + 0.85 * w, y0 + 0.8 * h), (x0 + 0.5 * w, y0 + 0.15 * h)),
         basin_radius=0.05 * max(w, h),
     )

@@ -1,517 +1,79 @@
-"""Runs many starts under several optimizer configurations at once.
+"""Runs many starts under several optimizer configurations at once: the entry points.
 
 Shape of the computation: ``jax.vmap`` over configurations [C] and starts [S], ``lax.scan``
-over a fixed chunk of steps, chunks chained on the host with the state carried over.  What
-enters a compile key is only what must: the surface, full-batch or not, the padded batch
-size, the padded start count (a power of two), the number of configurations.  Steps never do
-(every chunk has ``CHUNK_STEPS`` steps; the tail of the last one is computed and dropped)
-and no hyperparameter does (they are arrays, see :mod:`surfaces.optimizer`).
-
-Divergence: a trajectory diverges at the first recorded step whose position, loss or
-gradient is not finite or whose position leaves the surface's bound box.  From that step on
-its entries are NaN and its state is frozen, so a blow-up costs nothing and spreads nothing.
+over a fixed chunk of steps, chunks chained on the host with the state carried over (see
+:mod:`errorscape.surfaces.kernels` for the compiled programs, :mod:`~errorscape.surfaces.problem`
+for the data and losses, :mod:`~errorscape.surfaces.rules` for the optimizers).  A run is
+described by a :class:`RunSpec`; :func:`prepare` checks it and puts it on the device; the
+three entry points consume it: :func:`simulate` (whole trajectories), :func:`simulate_chunks`
+(a stream of chunks) and :func:`simulate_final` (end points only).
 """
 
 from __future__ import annotations
 
-import math
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
-from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from surfaces import optimizer
-from surfaces.optax_rules import OptaxConfig, optax_config, per_start, transformation
-from surfaces.optimizer import Hyperparams, OptimizerConfig, OptState
-from surfaces.registry import DATA_SEED, Array, Surface, Tensor, get_surface, is_registered, surface_cache
-from surfaces.sampling import grid_starts, random_starts, shuffled_index
+from errorscape.surfaces.kernels import CHUNK_STEPS, KernelKey, Layout, Record, bucket, config_bucket, kernels
+from errorscape.surfaces.limits import MAX_CONFIGS, MAX_SEED, MAX_STEPS
+from errorscape.surfaces.problem import Env, check_int, final_loss, make_env, resolve_params, resolve_starts
+from errorscape.surfaces.registry import DATA_SEED, Array, Surface, get_surface
+from errorscape.surfaces.rules import Config, make_rule, resolve_optimizers, rule_key
 
-Config = OptimizerConfig | OptaxConfig
+__all__ = [
+    "CHUNK_STEPS",
+    "MAX_CONFIGS",
+    "Chunk",
+    "FinalResult",
+    "RunResult",
+    "RunSpec",
+    "prepare",
+    "simulate",
+    "simulate_chunks",
+    "simulate_final",
+]
 
-CHUNK_STEPS = 100
-MAX_CONFIGS = 8
-MAX_STARTS = 1 << 22
-MAX_STEPS = 100_000
-MAX_GRID = 2048
-MIN_BUCKET = 8
-
-
-# --- argument checking ---------------------------------------------------------------------
-
-
-def _check_int(name: str, value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name}: expected an integer, got {type(value).__name__}")
-    if not low <= int(value) <= high:
-        raise ValueError(f"{name}: must be between {low} and {high}")
-    return int(value)
-
-
-def resolve_params(surface: Surface, values: Mapping[str, Any] | None) -> dict[str, float]:
-    """The surface's parameters with defaults filled in; ValueError names any bad one."""
-    if values is None:
-        values = {}
-    if not isinstance(values, Mapping):
-        raise ValueError("surface_params: expected a mapping of parameter names to numbers")
-    declared = {p.name: p for p in surface.params}
-    out = surface.param_defaults()
-    for name, value in values.items():
-        if name not in declared:
-            known = ", ".join(declared) or "none"
-            raise ValueError(f"surface_params.{name}: unknown parameter of surface {surface.name!r} (parameters: {known})")
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise ValueError(f"surface_params.{name}: expected a number, got {type(value).__name__}")
-        p = declared[name]
-        v = float(value)
-        if not math.isfinite(v) or not p.minimum <= v <= p.maximum:
-            raise ValueError(f"surface_params.{name}: must be finite and between {p.minimum} and {p.maximum}")
-        out[name] = v
-    return out
-
-
-def resolve_starts(surface: Surface, starts: Any, seed: int = 0) -> np.ndarray:
-    """(S, 2) float32 starts from an array, ``{"grid": n}``, ``{"random": n}`` or None (defaults)."""
-    if starts is None:
-        return np.asarray(surface.default_starts or [[0.0, 0.0]], np.float32)
-    if isinstance(starts, Mapping):
-        if set(starts) == {"grid"}:
-            return grid_starts(surface, _check_int("starts.grid", starts["grid"], 1, MAX_GRID))
-        if set(starts) == {"random"}:
-            return random_starts(surface, _check_int("starts.random", starts["random"], 1, MAX_STARTS), seed)
-        raise ValueError('starts: expected an (S, 2) array, {"grid": n} or {"random": n}')
-    try:
-        arr = np.asarray(starts, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError("starts: expected an (S, 2) array of numbers") from None
-    if arr.ndim != 2 or arr.shape[1] != 2 or not 1 <= arr.shape[0] <= MAX_STARTS:
-        raise ValueError(f"starts: expected shape (S, 2) with 1 <= S <= {MAX_STARTS}, got {arr.shape}")
-    if not np.isfinite(arr).all() or np.abs(arr).max() > surface.bound:
-        raise ValueError(f"starts: every coordinate must be finite and within ±{surface.bound:g}")
-    return arr.astype(np.float32)
-
-
-def resolve_optimizers(optimizers: Any) -> list[Config]:
-    """Configurations of the lecture's rule (a preset name, a mapping, an OptimizerConfig) or
-    of optax's optimizers (``{"optax": "lion", "hyper": {...}}`` or an OptaxConfig)."""
-    if isinstance(optimizers, (str, Mapping, OptimizerConfig, OptaxConfig)):
-        optimizers = [optimizers]
-    if not isinstance(optimizers, Sequence) or not 1 <= len(optimizers) <= MAX_CONFIGS:
-        raise ValueError(f"optimizers: expected a list of 1 to {MAX_CONFIGS} configurations")
-    configs: list[Config] = []
-    for i, spec in enumerate(optimizers):
-        try:
-            if isinstance(spec, OptaxConfig):
-                configs.append(spec)
-            elif isinstance(spec, Mapping) and "optax" in spec:
-                unknown = set(spec) - {"optax", "hyper"}
-                if unknown:
-                    raise ValueError(f"{sorted(unknown)[0]}: unknown field of an optax configuration (fields: optax, hyper)")
-                hyper = spec.get("hyper") or {}
-                if not isinstance(hyper, Mapping):
-                    raise ValueError("hyper: expected a mapping of hyperparameter names to values")
-                configs.append(optax_config(spec["optax"], hyper))
-            else:
-                configs.append(optimizer.as_config(spec))
-        except ValueError as err:
-            raise ValueError(f"optimizers[{i}].{str(err).removeprefix('optimizer.')}") from None
-    return configs
-
-
-def rule_key(config: Config) -> tuple:
-    """Configurations with equal keys run in one compiled program (vmapped over configs)."""
-    return config.kernel_key if isinstance(config, OptaxConfig) else ("lecture",)
-
-
-def bucket(n: int) -> int:
-    """Starts are padded to the next power of two (at least 8): a handful of shapes in all."""
-    return max(MIN_BUCKET, 1 << (int(n) - 1).bit_length())
-
-
-def config_bucket(n: int) -> int:
-    """Configurations are padded to 1, 2, 4 or 8."""
-    return 1 << (int(n) - 1).bit_length()
-
-
-# --- device-side problem -------------------------------------------------------------------
-
-
-class Env(NamedTuple):
-    """Everything a step reads besides the state: data, parameters, sampling settings."""
-
-    params: dict[str, Tensor]
-    table: Tensor  # [N, d]: per-example statistics (closed-form surfaces) or examples
-    full: Tensor  # full-batch mean statistics [d], or the examples again
-    test: Tensor  # [M, k] test examples ([1, k] placeholder when there is no test set)
-    seed: Tensor  # uint32
-    batch: Tensor  # int32 batch size
-    batches_per_epoch: Tensor  # int32
-
-
-Pair = tuple[Array, Array]
-
-
-class Carry(NamedTuple):
-    # Vectors are stored as (x, y) pairs of [C, S] arrays: every per-point operation then
-    # reads and writes whole contiguous rows, and XLA fuses a step into a few loops instead
-    # of one small kernel per slice, transpose and two-element reduction.
-    theta: Pair  # ([C, S], [C, S])
-    opt: Any  # the rule's per-point state, leaves [C, S, ...] (the lecture's: trace and nu pairs)
-    grad: Pair  # full-batch gradient at theta
-    alive: Array  # [C, S] bool
-    diverged_at: Array  # [C, S] int32, -1 while alive
-    step: Array  # int32 scalar: updates done
-    shared: Any  # the rule's per-configuration state, leaves [C] (the lecture's: β₁^step, β₂^step)
-
-
-class Rule(NamedTuple):
-    """How one family of optimizers plugs into the step: per-point state (vmapped over configs
-    and starts) and per-configuration state shared by all starts."""
-
-    point_init: Any  # (theta Pair, start id, hp) -> opt
-    shared_init: Any  # (hp, leaves [C]) -> shared
-    point_update: Any  # (grad Pair, opt, theta Pair, k, shared, hp) -> (step Pair, opt)
-    shared_next: Any  # (shared, hp [C]) -> shared
-
-
-def lecture_rule() -> Rule:
-    """The lecture's rule: element-wise, so one update per coordinate of the pair."""
-
-    def point_init(theta: Pair, start_id: Array, hp: Hyperparams) -> Any:
-        zero = jnp.zeros_like(theta[0])
-        return (zero, zero), (zero, zero)
-
-    def shared_init(hp: Hyperparams) -> Pair:
-        one = jnp.ones_like(hp.lr)
-        return one, one
-
-    def point_update(g: Pair, opt: Any, theta: Pair, k: Array, shared: Pair, hp: Hyperparams) -> tuple[Pair, Any]:
-        trace, nu = opt
-        steps = [optimizer.update(g[i], OptState(k, trace[i], nu[i], *shared), hp) for i in range(2)]
-        new_opt = (steps[0][1].trace, steps[1][1].trace), (steps[0][1].nu, steps[1][1].nu)
-        return (steps[0][0], steps[1][0]), new_opt
-
-    def shared_next(shared: Pair, hp: Hyperparams) -> Pair:
-        return optimizer.next_powers(*shared, hp)
-
-    return Rule(point_init, shared_init, point_update, shared_next)
-
-
-def optax_rule(name: str, static: tuple) -> Rule:
-    """An optax optimizer on θ as one vector of two, its hyperparameters injected (traced)."""
-
-    def point_init(theta: Pair, start_id: Array, hp: dict[str, Array]) -> Any:
-        return per_start(transformation(name, static, hp).init(jnp.stack(theta)), start_id)
-
-    def point_update(g: Pair, opt: Any, theta: Pair, k: Array, shared: Any, hp: dict[str, Array]) -> tuple[Pair, Any]:
-        updates, opt = transformation(name, static, hp).update(jnp.stack(g), opt, jnp.stack(theta))
-        return (updates[0], updates[1]), opt
-
-    return Rule(point_init, lambda hp: (), point_update, lambda shared, hp: ())
-
-
-def make_rule(key: tuple) -> Rule:
-    return lecture_rule() if key == ("lecture",) else optax_rule(key[1], key[2])
-
-
-class Record(NamedTuple):
-    positions: Array  # [C, S, 2] (one step); the chunk stacks these time-major
-    loss: Array
-    grad_norm: Array
-    test_loss: Array | None  # None for surfaces without a test set
+_ARGUMENTS = """
+    Arguments (shared by the three entry points):
+      surface: a surface name (``surface_names()``) or a :class:`Surface` (``custom_surface``).
+      optimizers: one configuration or a list of 1 to 8: a preset name (``"adam"``), a mapping
+        of the lecture rule's fields (``{"preset": "momentum", "lam": 0.5}``, see
+        ``OptimizerConfig``), an ``OptimizerConfig``, or an optax optimizer
+        (``{"optax": "lion", "hyper": {"learning_rate": 0.01}}``, names in ``OPTAX_OPTIMIZERS``).
+      starts: None (the surface's default starts), an (S, 2) array of points inside the
+        surface's bound, ``{"grid": n}`` (n × n points over the domain) or ``{"random": n}``.
+      steps: updates per start, 1 to 100,000.
+      batch_size: examples per update, 1 to the surface's data set size; None is full batch.
+      seed: the minibatch order and random starts, 0 to 2**32 − 1.
+      surface_params: the surface's parameters by name (``{"kappa": 100}``); others keep their
+        defaults.
+      data_seed: the data set the surface is a mean over.
+    Bad arguments raise :class:`FieldError` (a ``ValueError``) naming the field.
+"""
 
 
 @dataclass(frozen=True)
-class _Kernel:
-    """A compile key: everything that fixes the shapes and the traced program."""
+class RunSpec:
+    """What a run is, as its caller said it (checked by :func:`prepare`)."""
 
-    surface: str
-    rule: tuple  # rule_key of the configurations it runs
-    full_batch: bool
-    batch_pad: int
-    log2_n: int
-    has_test: bool
-    starts_pad: int
-    configs_pad: int
-    devices: int  # > 1: the start axis is split across this many devices
-
-
-# Compiled kernels kept at once.  Every key is one set of shapes, so this bounds the
-# executables held in memory under any mix of requests; past it everything compiled is
-# dropped (jax.clear_caches) and the shapes in use compile again.  Kernels of custom
-# surfaces (typed formulas) have their own smaller LRU, so a flood of formulas neither
-# grows memory nor evicts the built-in surfaces' programs.
-KERNEL_CACHE_SIZE = 64
-CUSTOM_KERNEL_CACHE_SIZE = 16
-_KERNEL_CACHE: dict[_Kernel, Any] = {}
-_CUSTOM_KERNELS: OrderedDict[_Kernel, Any] = OrderedDict()
-_KERNEL_LOCK = threading.Lock()
-
-
-def _kernels(spec: _Kernel, surface: Surface):
-    builtin = is_registered(surface)
-    with _KERNEL_LOCK:
-        cached = _KERNEL_CACHE.get(spec) if builtin else _CUSTOM_KERNELS.get(spec)
-        if cached is not None and not builtin:
-            _CUSTOM_KERNELS.move_to_end(spec)
-    if cached is not None:
-        return cached
-    built = _build_kernels(spec, surface)
-    with _KERNEL_LOCK:
-        if builtin:
-            if len(_KERNEL_CACHE) >= KERNEL_CACHE_SIZE:
-                _KERNEL_CACHE.clear()
-                jax.clear_caches()
-            _KERNEL_CACHE[spec] = built
-        else:
-            _CUSTOM_KERNELS[spec] = built
-            while len(_CUSTOM_KERNELS) > CUSTOM_KERNEL_CACHE_SIZE:
-                _CUSTOM_KERNELS.popitem(last=False)
-    return built
-
-
-def clear_compiled() -> None:
-    """Forget every compiled kernel (they compile again on next use)."""
-    with _KERNEL_LOCK:
-        _KERNEL_CACHE.clear()
-        _CUSTOM_KERNELS.clear()
-    jax.clear_caches()
-
-
-def compiled_kernel_count() -> int:
-    return len(_KERNEL_CACHE) + len(_CUSTOM_KERNELS)
-
-
-def custom_kernel_count() -> int:
-    return len(_CUSTOM_KERNELS)
-
-
-def pairwise_mean(values: Array) -> Array:
-    """Mean over the leading axis (a power of two long) by a fixed tree of additions.
-
-    A reduce lets XLA choose the order of additions per compiled shape; this order is the
-    same for any number of starts or devices, so the loss is too (see surfaces/determinism)."""
-    n = values.shape[0]
-    if n & (n - 1):
-        raise ValueError(f"data set size {n} is not a power of two")
-    while values.shape[0] > 1:
-        half = values.shape[0] // 2
-        values = values[:half] + values[half:]
-    return values[0] * np.float32(1.0 / n)
-
-
-def loss_functions(surface: Surface):
-    """(full-batch loss, batch loss, test loss), each for one point θ."""
-    ex = surface.example_loss
-
-    def mean_over(theta: Array, examples: Array, params: dict[str, Array]) -> Array:
-        return pairwise_mean(jax.vmap(lambda e: ex(theta, e, params))(examples))
-
-    if surface.reduced_loss is not None:
-        reduced = surface.reduced_loss
-
-        def full(theta: Array, env: Env) -> Array:
-            return reduced(theta, env.full, env.params)
-
-        def batch(theta: Array, rows: Array, weights: Array, env: Env) -> Array:
-            return reduced(theta, weights @ rows, env.params)
-
-    else:
-
-        def full(theta: Array, env: Env) -> Array:
-            return mean_over(theta, env.full, env.params)
-
-        def batch(theta: Array, rows: Array, weights: Array, env: Env) -> Array:
-            return jnp.dot(weights, jax.vmap(lambda e: ex(theta, e, env.params))(rows))
-
-    def test(theta: Array, env: Env) -> Array:
-        return mean_over(theta, env.test, env.params)
-
-    return full, batch, test
-
-
-def _build_kernels(spec: _Kernel, surface: Surface):
-    """The jitted init / chunk / final functions for one compile key."""
-    rule = make_rule(spec.rule)
-    full_loss, batch_loss, test_loss = loss_functions(surface)
-    bound = np.float32(surface.bound)
-    nan = np.float32(np.nan)
-    slots = np.arange(spec.batch_pad, dtype=np.uint32)
-
-    # The losses take θ as a 2-vector; the engine differentiates them along the two
-    # coordinates separately, in forward mode, so that everything is scalar arithmetic per
-    # coordinate and XLA never materialises a [C, S, 2] intermediate (see Carry).  Reverse
-    # mode would assemble the gradient vector and slice it apart again every step.
-    def by_coordinate(fn):
-        return lambda x, y, *rest: fn(jnp.stack([x, y]), *rest)
-
-    def value_and_partials(fn):
-        def vg(x: Array, y: Array, *rest):
-            f = lambda a, b: by_coordinate(fn)(a, b, *rest)  # noqa: E731
-            one, zero = jnp.ones_like(x), jnp.zeros_like(x)
-            value, gx = jax.jvp(f, (x, y), (one, zero))
-            _, gy = jax.jvp(f, (x, y), (zero, one))
-            return value, (gx, gy)
-
-        return vg
-
-    full_vg = value_and_partials(full_loss)
-    batch_vg = value_and_partials(batch_loss)
-
-    def batch_grad(x: Array, y: Array, *rest) -> Pair:
-        return batch_vg(x, y, *rest)[1]
-
-    test_xy = by_coordinate(test_loss)
-
-    def evaluate(theta: Pair, env: Env):
-        loss, grad = full_vg(*theta, env)
-        ok = jnp.isfinite(loss)
-        for i in range(2):
-            ok = ok & jnp.isfinite(theta[i]) & (jnp.abs(theta[i]) <= bound) & jnp.isfinite(grad[i])
-        return loss, grad, ~ok
-
-    def point_step(theta: Pair, opt, grad: Pair, alive, div_at, start_id, k, shared, k_end, hp, env):
-        if spec.full_batch:
-            g = grad
-        else:
-            epoch = (k // env.batches_per_epoch).astype(jnp.uint32)
-            first = ((k % env.batches_per_epoch) * env.batch).astype(jnp.uint32)
-            idx = shuffled_index(env.seed, start_id, epoch, first + slots, spec.log2_n)
-            weights = jnp.where(slots < env.batch.astype(jnp.uint32), 1.0 / env.batch.astype(jnp.float32), 0.0)
-            g = batch_grad(*theta, env.table[idx], weights, env)
-        delta, opt1 = rule.point_update(g, opt, theta, k, shared, hp)
-        theta1 = (theta[0] + delta[0], theta[1] + delta[1])
-        loss1, grad1, bad = evaluate(theta1, env)
-        active = k < k_end
-        newly = alive & bad & active
-        alive1 = alive & ~newly
-        keep = alive1 & active
-
-        def kept(new: Any, old: Any) -> Any:
-            return jax.tree.map(lambda a, b: jnp.where(keep, a, b), new, old)
-
-        record = Record(
-            positions=jnp.stack([jnp.where(alive1, theta1[0], nan), jnp.where(alive1, theta1[1], nan)]),
-            loss=jnp.where(alive1, loss1, nan),
-            grad_norm=jnp.where(alive1, jnp.sqrt(grad1[0] * grad1[0] + grad1[1] * grad1[1]), nan),
-            test_loss=jnp.where(alive1, test_xy(*theta1, env), nan) if spec.has_test else None,
-        )
-        new = (
-            kept(theta1, theta),
-            kept(opt1, opt),
-            kept(grad1, grad),
-            alive1,
-            jnp.where(newly, k + 1, div_at),
-        )
-        return new, record
-
-    # starts: vmapped over S (state, start ids); configs: vmapped over C (state, hyperparams).
-    over_starts = jax.vmap(point_step, in_axes=(0, 0, 0, 0, 0, 0, None, None, None, None, None))
-    batched_step = jax.vmap(over_starts, in_axes=(0, 0, 0, 0, 0, None, None, 0, None, 0, None))
-
-    def advance(carry: Carry, start_ids: Array, k_end: Array, hp: Any, env: Env):
-        (theta, opt, grad, alive, div_at), record = batched_step(
-            carry.theta,
-            carry.opt,
-            carry.grad,
-            carry.alive,
-            carry.diverged_at,
-            start_ids,
-            carry.step,
-            carry.shared,
-            k_end,
-            hp,
-            env,
-        )
-        shared = rule.shared_next(carry.shared, hp)
-        return Carry(theta, opt, grad, alive, div_at, carry.step + 1, shared), record
-
-    def point_init(theta, env):
-        pair = (theta[0], theta[1])
-        loss, grad, bad = evaluate(pair, env)
-        record = Record(
-            positions=jnp.where(bad, nan, theta),
-            loss=jnp.where(bad, nan, loss),
-            grad_norm=jnp.where(bad, nan, jnp.sqrt(grad[0] * grad[0] + grad[1] * grad[1])),
-            test_loss=jnp.where(bad, nan, test_loss(theta, env)) if spec.has_test else None,
-        )
-        return grad, ~bad, jnp.where(bad, 0, -1).astype(jnp.int32), record
-
-    init_over_starts = jax.vmap(point_init, in_axes=(0, None))
-
-    # The rule's per-point state: vmapped over starts (theta, id) and configurations (hp).
-    opt_init = jax.vmap(jax.vmap(rule.point_init, in_axes=(0, 0, None)), in_axes=(None, None, 0))
-
-    def init_body(starts: Array, start_ids: Array, hp: Any, env: Env):
-        grad, alive, div_at, record = init_over_starts(starts, env)
-        c = jax.tree.leaves(hp)[0].shape[0]
-
-        def tile(x):
-            return jnp.broadcast_to(x, (c, *x.shape))
-
-        def tile_vector(x):  # [S, 2] -> ([C, S], [C, S])
-            return tile(x[:, 0]), tile(x[:, 1])
-
-        grad = tile(grad[0]), tile(grad[1])
-        opt = opt_init((starts[:, 0], starts[:, 1]), start_ids, hp)
-        shared = rule.shared_init(hp)
-        carry = Carry(tile_vector(starts), opt, grad, tile(alive), tile(div_at), jnp.zeros((), jnp.int32), shared)
-        return carry, jax.tree.map(tile, record)
-
-    def chunk_body(carry: Carry, buffers: Record, start_ids: Array, k_end: Array, hp: Any, env: Env):
-        def body(i, state):
-            c, bufs = state
-            c, record = advance(c, start_ids, k_end, hp, env)
-            bufs = jax.tree.map(lambda b, r: jax.lax.dynamic_update_index_in_dim(b, r, i, 0), bufs, record)
-            return c, bufs
-
-        return jax.lax.fori_loop(0, CHUNK_STEPS, body, (carry, buffers))
-
-    def final_body(carry: Carry, start_ids: Array, k_end: Array, hp: Any, env: Env):
-        def body(c: Carry) -> Carry:
-            return advance(c, start_ids, k_end, hp, env)[0]
-
-        return jax.lax.while_loop(lambda c: c.step < k_end, body, carry)
-
-    if spec.devices > 1:
-        # Several devices: each runs the very program one device would, on its slice of the
-        # starts (shard_map, not the automatic partitioner, whose rewritten program may round
-        # differently), so a sharded run equals the one-device run bit for bit.
-        mesh = Mesh(np.asarray(jax.devices()[: spec.devices]), ("starts",))
-        # Partition specs shaped like the pytrees they describe (the NamedTuples hold specs here).
-        by_start: Any = PartitionSpec(None, "starts")
-        whole: Any = PartitionSpec()
-        by_start_t: Any = PartitionSpec(None, None, "starts")  # [K, C, S, ...] record buffers
-        carry_spec = Carry(by_start, by_start, by_start, by_start, by_start, whole, whole)
-        row_spec = Record(by_start, by_start, by_start, by_start if spec.has_test else None)
-        buffer_spec = Record(by_start_t, by_start_t, by_start_t, by_start_t if spec.has_test else None)
-        ids = PartitionSpec("starts")
-        init_body = jax.shard_map(init_body, mesh=mesh, in_specs=(ids, ids, whole, whole), out_specs=(carry_spec, row_spec))
-        chunk_body = jax.shard_map(
-            chunk_body, mesh=mesh, in_specs=(carry_spec, buffer_spec, ids, whole, whole, whole), out_specs=(carry_spec, buffer_spec)
-        )
-        final_body = jax.shard_map(final_body, mesh=mesh, in_specs=(carry_spec, ids, whole, whole, whole), out_specs=carry_spec)
-
-    init = jax.jit(init_body)
-    # The chunk writes its records into buffers it is handed back every time (donated):
-    # a scan's stacked output would be a fresh allocation per chunk, and on a CPU first
-    # touching fresh memory costs more than computing the steps.
-    chunk = jax.jit(chunk_body, donate_argnums=(0, 1))
-    final = jax.jit(final_body, donate_argnums=(0,))
-    return init, chunk, final
-
-
-# --- host side -----------------------------------------------------------------------------
+    surface: str | Surface
+    optimizers: Any
+    starts: Any = None
+    steps: int = 100
+    batch_size: int | None = None
+    seed: int = 0
+    surface_params: Mapping[str, Any] | None = None
+    data_seed: int = DATA_SEED
 
 
 @dataclass(frozen=True)
 class Chunk:
-    """Steps [t0, t1) of a run, time-major: positions [t1 − t0, C, S, 2], loss [t1 − t0, C, S]."""
+    """Steps [t0, t1) of a run, time-major: positions [t1 − t0, C, S, 2], loss, grad_norm and
+    test_loss [t1 − t0, C, S] (test_loss None without a test set); NaN once diverged."""
 
     t0: int
     t1: int
@@ -524,6 +86,11 @@ class Chunk:
 
 @dataclass(frozen=True)
 class RunResult:
+    """A whole run, config-major: C configurations, T steps, S starts.  ``positions[c, t, s]``
+    is where start ``s`` is after ``t`` updates under configuration ``c`` (t = 0: the start);
+    entries after a start diverged are NaN, and ``diverged_at[c, s]`` is that step (−1: never).
+    ``test_loss`` is None for surfaces without a test set."""
+
     positions: np.ndarray  # [C, T+1, S, 2]
     loss: np.ndarray  # [C, T+1, S]
     grad_norm: np.ndarray  # [C, T+1, S]
@@ -543,7 +110,7 @@ class _Group:
 
 
 @dataclass(frozen=True)
-class _Prepared:
+class Prepared:
     surface: Surface
     configs: tuple[Config, ...]
     starts: np.ndarray
@@ -553,55 +120,26 @@ class _Prepared:
     starts_pad: Array
     start_ids: Array
     has_test: bool
-    layout: _Layout
+    layout: Layout
 
 
-class _Layout:
-    """Where arrays live: on the default device, or — when several devices are visible — with
-    the start axis split across all of them (every start is independent, so the split needs no
-    communication) and everything else replicated."""
-
-    def __init__(self, n_starts_padded: int) -> None:
-        self.devices = shard_count(n_starts_padded)
-        self.mesh: Mesh | None = None
-        if self.devices > 1:
-            self.mesh = Mesh(np.asarray(jax.devices()[: self.devices]), ("starts",))
-
-    def replicated(self, tree: Any) -> Any:
-        if self.mesh is None:
-            return jax.device_put(tree)
-        return jax.device_put(tree, NamedSharding(self.mesh, PartitionSpec()))
-
-    def by_start(self, tree: Any, axis: int) -> Any:
-        """Put arrays whose axis ``axis`` is the start axis."""
-        if self.mesh is None:
-            return jax.device_put(tree)
-        spec = PartitionSpec(*([None] * axis), "starts")
-        return jax.device_put(tree, NamedSharding(self.mesh, spec))
-
-
-def shard_count(n_starts_padded: int) -> int:
-    """How many devices a run's starts are split across: all visible ones, or the largest power
-    of two of them that divides the padded start count (starts are padded to powers of two)."""
-    n = len(jax.devices())
-    while n > 1 and (n_starts_padded % n or n & (n - 1)):
-        n -= 1
-    return n
-
-
-def _prepare(surface_name, optimizers, starts, steps, batch_size, seed, surface_params, data_seed) -> _Prepared:
-    surface = get_surface(surface_name)
-    params = resolve_params(surface, surface_params)
-    configs = tuple(resolve_optimizers(optimizers))
-    seed = _check_int("seed", seed, 0, 2**32 - 1)
-    steps = _check_int("steps", steps, 1, MAX_STEPS)
-    start_arr = resolve_starts(surface, starts, seed)
-    data = surface.data(_check_int("data_seed", data_seed, 0, 2**32 - 1))
+def prepare(spec: RunSpec) -> Prepared:
+    """The run checked (FieldError names a bad field), its programs compiled or found in the
+    caches, and its arrays on the device."""
+    surface = get_surface(spec.surface)
+    params = resolve_params(surface, spec.surface_params)
+    configs = tuple(resolve_optimizers(spec.optimizers))
+    seed = check_int("seed", spec.seed, 0, MAX_SEED)
+    steps = check_int("steps", spec.steps, 1, MAX_STEPS)
+    start_arr = resolve_starts(surface, spec.starts, seed)
+    data_seed = check_int("data_seed", spec.data_seed, 0, MAX_SEED)
+    data = surface.data(data_seed)
+    batch_size = spec.batch_size
     n = data.train.shape[0]
     if batch_size is None:
         batch = n
     else:
-        batch = _check_int("batch_size", batch_size, 1, n)
+        batch = check_int("batch_size", batch_size, 1, n)
     full_batch = batch == n
     log2_n = n.bit_length() - 1
     if 1 << log2_n != n:
@@ -611,7 +149,7 @@ def _prepare(surface_name, optimizers, starts, steps, batch_size, seed, surface_
     s = start_arr.shape[0]
     s_pad = bucket(s)
     starts_pad = np.concatenate([start_arr, np.repeat(start_arr[:1], s_pad - s, axis=0)])
-    layout = _Layout(s_pad)
+    layout = Layout(s_pad)
 
     by_rule: dict[tuple, list[int]] = {}
     for i, c in enumerate(configs):
@@ -621,9 +159,8 @@ def _prepare(surface_name, optimizers, starts, steps, batch_size, seed, surface_
         # Configurations are padded to a power of two (repeating the first) like starts.
         hp_host = [configs[i].hyperparams() for i in indices]
         hp_host += hp_host[:1] * (config_bucket(len(indices)) - len(indices))
-        stacked = {f: np.stack([h[f] for h in hp_host]) for f in hp_host[0]}
-        hp = Hyperparams(**stacked) if key == ("lecture",) else stacked
-        spec = _Kernel(
+        hp = make_rule(key).stack(hp_host)
+        kernel_key = KernelKey(
             surface=surface.name,
             rule=key,
             full_batch=full_batch,
@@ -634,8 +171,8 @@ def _prepare(surface_name, optimizers, starts, steps, batch_size, seed, surface_
             configs_pad=len(hp_host),
             devices=layout.devices,
         )
-        groups.append(_Group(indices=tuple(indices), kernels=_kernels(spec, surface), hp=layout.replicated(hp)))
-    return _Prepared(
+        groups.append(_Group(indices=tuple(indices), kernels=kernels(kernel_key, surface), hp=layout.replicated(hp)))
+    return Prepared(
         surface=surface,
         configs=configs,
         starts=start_arr,
@@ -644,50 +181,12 @@ def _prepare(surface_name, optimizers, starts, steps, batch_size, seed, surface_
         env=layout.replicated(env),
         starts_pad=layout.by_start(starts_pad, 0),
         start_ids=layout.by_start(np.arange(s_pad, dtype=np.uint32), 0),
-        has_test=spec.has_test,
+        has_test=data.test is not None,
         layout=layout,
     )
 
 
-def make_env(surface: Surface, params: Mapping[str, float], data_seed: int, seed: int = 0, batch: int | None = None) -> Env:
-    """The host-side environment of a run (checked parameters, the data set, sampling)."""
-    table, full, test = data_arrays(surface, data_seed)
-    n = table.shape[0]
-    batch = n if batch is None else batch
-    return Env(
-        params={k: np.float32(v) for k, v in params.items()},
-        table=table,
-        full=full,
-        test=test,
-        seed=np.uint32(seed),
-        batch=np.int32(batch),
-        batches_per_epoch=np.int32(n // batch),
-    )
-
-
-@surface_cache(custom_size=8)
-def data_arrays(surface: Surface, data_seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(table, full-batch statistics, test examples) as float32, made once per data set."""
-    data = surface.data(data_seed)
-    train = data.train.astype(np.float32)
-    if surface.example_stats is not None:
-        # Statistics in float64 on the host, so the full-batch mean of ± paired noise is 0.
-        table64 = np.asarray(_stats_fn(surface)(data.train.astype(np.float32)), np.float64)
-        table, full = table64.astype(np.float32), table64.mean(axis=0).astype(np.float32)
-    else:
-        table, full = train, train
-    test = data.test if data.test is not None else np.zeros((1, train.shape[1]))
-    return table, full, test.astype(np.float32)
-
-
-@surface_cache(custom_size=8)
-def _stats_fn(surface: Surface):
-    stats = surface.example_stats
-    assert stats is not None
-    return jax.jit(stats)
-
-
-def _stream(prep: _Prepared) -> Iterator[Chunk]:
+def _stream(prep: Prepared) -> Iterator[Chunk]:
     """Chunks whose arrays are views of device buffers, valid until the next chunk is asked
     for.  A consumer must drop them before asking: a live view makes the next chunk allocate
     new buffers instead of reusing these.  Configurations of different rules run as separate
@@ -718,7 +217,7 @@ def _joined(parts: Sequence[Chunk], order: np.ndarray) -> Chunk:
     )
 
 
-def _group_stream(prep: _Prepared, group: _Group) -> Iterator[Chunk]:
+def _group_stream(prep: Prepared, group: _Group) -> Iterator[Chunk]:
     init, chunk, _ = group.kernels
     c, s = len(group.indices), prep.starts.shape[0]
     carry, record = init(prep.starts_pad, prep.start_ids, group.hp, prep.env)
@@ -770,7 +269,7 @@ def simulate_chunks(
     ``copy=False`` a chunk's arrays are views of buffers the next chunk overwrites: for a
     consumer that serialises each chunk before asking for the next (the WebSocket stream).
     """
-    prep = _prepare(surface, optimizers, starts, steps, batch_size, seed, surface_params, data_seed)
+    prep = prepare(RunSpec(surface, optimizers, starts, steps, batch_size, seed, surface_params, data_seed))
     return _owned(_stream(prep)) if copy else _stream(prep)
 
 
@@ -807,7 +306,7 @@ def simulate(
     data_seed: int = DATA_SEED,
 ) -> RunResult:
     """Run every configuration from every start; NumPy arrays, config-major (see RunResult)."""
-    prep = _prepare(surface, optimizers, starts, steps, batch_size, seed, surface_params, data_seed)
+    prep = prepare(RunSpec(surface, optimizers, starts, steps, batch_size, seed, surface_params, data_seed))
     c, s, t = len(prep.configs), prep.starts.shape[0], prep.steps + 1
     positions = np.empty((c, t, s, 2), np.float32)
     loss = np.empty((c, t, s), np.float32)
@@ -828,6 +327,9 @@ def simulate(
 
 @dataclass(frozen=True)
 class FinalResult:
+    """Where each run ends: positions [C, S, 2], loss and grad_norm [C, S] at the end point
+    (NaN where diverged), diverged_at [C, S] (−1: never), the starts [S, 2]."""
+
     positions: np.ndarray  # [C, S, 2], NaN where diverged
     loss: np.ndarray  # [C, S]
     grad_norm: np.ndarray  # [C, S]
@@ -846,7 +348,7 @@ def simulate_final(
     data_seed: int = DATA_SEED,
 ) -> FinalResult:
     """Only where each run ends: no trajectories kept, for dense grids (basin maps)."""
-    prep = _prepare(surface, optimizers, starts, steps, batch_size, seed, surface_params, data_seed)
+    prep = prepare(RunSpec(surface, optimizers, starts, steps, batch_size, seed, surface_params, data_seed))
     parts = [_group_final(prep, g) for g in prep.groups]
     order = np.argsort(np.concatenate([g.indices for g in prep.groups]))
 
@@ -857,14 +359,14 @@ def simulate_final(
     return FinalResult(positions=positions, loss=loss, grad_norm=grad_norm, diverged_at=diverged_at, starts=prep.starts)
 
 
-def _group_final(prep: _Prepared, group: _Group) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _group_final(prep: Prepared, group: _Group) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     init, _, final = group.kernels
     carry, _ = init(prep.starts_pad, prep.start_ids, group.hp, prep.env)
     carry = final(carry, prep.start_ids, prep.layout.replicated(np.int32(prep.steps)), group.hp, prep.env)
     c, s = len(group.indices), prep.starts.shape[0]
     theta_all = np.stack([np.asarray(v) for v in carry.theta], axis=-1)
     # The carry holds the full-batch gradient at the end points already; only the loss is new.
-    loss_h = np.asarray(_final_loss(prep.surface)(theta_all, prep.env))[:c, :s]
+    loss_h = np.asarray(final_loss(prep.surface)(theta_all, prep.env))[:c, :s]
     alive = np.asarray(carry.alive)[:c, :s]
     theta = theta_all[:c, :s]
     gn = np.hypot(np.asarray(carry.grad[0]), np.asarray(carry.grad[1]))[:c, :s]
@@ -876,7 +378,6 @@ def _group_final(prep: _Prepared, group: _Group) -> tuple[np.ndarray, np.ndarray
     )
 
 
-@surface_cache(custom_size=8)
-def _final_loss(surface: Surface):
-    full_loss, _, _ = loss_functions(surface)
-    return jax.jit(jax.vmap(jax.vmap(full_loss, in_axes=(0, None)), in_axes=(0, None)))
+# The three entry points take the same arguments: documented once, shown by help() on each.
+for _entry in (simulate, simulate_chunks, simulate_final):
+    _entry.__doc__ = (_entry.__doc__ or "") + "\n" + _ARGUMENTS

@@ -9,10 +9,11 @@ from typing import Any, Literal
 import jax
 import numpy as np
 
-from surfaces.engine import bucket, loss_functions, make_env, resolve_params
-from surfaces.registry import DATA_SEED, Surface, get_surface, surface_cache
-
-MAX_GRID_SIDE = 512
+from errorscape.surfaces.errors import FieldError
+from errorscape.surfaces.kernels import bucket
+from errorscape.surfaces.limits import MAX_GRID_SIDE
+from errorscape.surfaces.problem import loss_functions, make_env, resolve_params
+from errorscape.surfaces.registry import DATA_SEED, Surface, get_surface, surface_cache
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,11 @@ def loss_grid(
 ) -> LossGrid:
     s = get_surface(surface)
     if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= MAX_GRID_SIDE:
-        raise ValueError(f"n: must be an integer between 2 and {MAX_GRID_SIDE}")
+        raise FieldError(("n",), f"must be an integer between 2 and {MAX_GRID_SIDE}")
     if split not in ("train", "test"):
-        raise ValueError("split: must be 'train' or 'test'")
+        raise FieldError(("split",), "must be 'train' or 'test'")
     if split == "test" and not s.has_test_set:
-        raise ValueError(f"split: surface {s.name!r} has no test set")
+        raise FieldError(("split",), f"surface {s.name!r} has no test set")
     env = make_env(s, resolve_params(s, surface_params), data_seed)
     (x0, x1), (y0, y1) = s.domain
     x = np.linspace(x0, x1, n, dtype=np.float32)

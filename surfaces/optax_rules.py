@@ -13,7 +13,6 @@ Adafactor's parameter scale) see θ as one layer.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,15 +22,11 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from errorscape.surfaces.errors import FieldError
+from errorscape.surfaces.fields import NumberField
 
-@dataclass(frozen=True)
-class Hyper:
-    name: str
-    low: float
-    high: float
-    default: float
-    low_ok: bool = True  # whether ``low`` itself is allowed
-    log: bool = False  # a log-scale control in the browser
+# A numeric hyperparameter offered as a control: the same declaration as the lecture rule's fields.
+Hyper = NumberField
 
 
 @dataclass(frozen=True)
@@ -134,9 +129,9 @@ class OptaxConfig:
 
 
 def optax_config(name: Any, values: Mapping[str, Any] | None = None) -> OptaxConfig:
-    """A checked configuration; ValueError names the field at fault (``optax`` or ``hyper.<name>``)."""
+    """A checked configuration; FieldError names the field at fault (``optax`` or ``hyper.<name>``)."""
     if not isinstance(name, str) or name not in OPTAX_RULES:
-        raise ValueError(f"optax: expected one of {', '.join(OPTAX_NAMES)}")
+        raise FieldError(("optax",), f"expected one of {', '.join(OPTAX_NAMES)}")
     rule = OPTAX_RULES[name]
     values = dict(values or {})
     hypers = {h.name: h for h in rule.hypers}
@@ -144,22 +139,15 @@ def optax_config(name: Any, values: Mapping[str, Any] | None = None) -> OptaxCon
     for key in values:
         if key not in hypers and key not in statics:
             known = ", ".join([*hypers, *statics])
-            raise ValueError(f"hyper: unknown hyperparameter of {name} (hyperparameters: {known})")
+            raise FieldError(("hyper",), f"unknown hyperparameter of {name} (hyperparameters: {known})")
     hyper = []
     for h in rule.hypers:
-        v = values.get(h.name, h.default)
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
-            raise ValueError(f"hyper.{h.name}: expected a number")
-        f = float(v)
-        if not math.isfinite(f) or f > h.high or f < h.low or (f == h.low and not h.low_ok):
-            rel = ">=" if h.low_ok else ">"
-            raise ValueError(f"hyper.{h.name}: must be finite, {rel} {h.low:g} and <= {h.high:g}")
-        hyper.append((h.name, f))
+        hyper.append((h.name, h.check(values.get(h.name, h.default), ("hyper", h.name))))
     static = []
     for s in rule.statics:
         v = values.get(s.name, s.default)
         if type(v) is not type(s.default) or v not in s.choices:
-            raise ValueError(f"hyper.{s.name}: expected one of {', '.join(str(c).lower() for c in s.choices)}")
+            raise FieldError(("hyper", s.name), f"expected one of {', '.join(str(c).lower() for c in s.choices)}")
         static.append((s.name, v))
     return OptaxConfig(name=name, hyper=tuple(hyper), static=tuple(static))
 

@@ -25,7 +25,6 @@ Presets are one-line settings of the rule; any part combines with any other.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any, NamedTuple
@@ -33,8 +32,10 @@ from typing import Any, NamedTuple
 import jax.numpy as jnp
 import numpy as np
 
-from surfaces.registry import Array, Tensor
-from surfaces.schedule import SCHEDULES, learning_rate
+from errorscape.surfaces.errors import FieldError
+from errorscape.surfaces.fields import ChoiceField, Field, NumberField
+from errorscape.surfaces.registry import Array, Tensor
+from errorscape.surfaces.schedule import SCHEDULES, learning_rate
 
 MOMENTUM_MODES = ("none", "heavy_ball", "nesterov", "adam")
 SIGMA_MODES = ("none", "adagrad", "rmsprop", "adam")
@@ -68,59 +69,88 @@ class OptState(NamedTuple):
     beta2_power: Tensor
 
 
-# (name, lowest, highest, whether the lowest is allowed).  Bounds are what keeps the rule
+# The rule's fields, in the order the page shows them.  Bounds are what keeps the rule
 # meaningful: a decay of 1 or more never forgets, a non-positive learning rate climbs.
-_BOUNDS: dict[str, tuple[float, float, bool]] = {
-    "lr": (0.0, 100.0, False),
-    "lam": (0.0, 0.999, True),
-    "beta1": (0.0, 0.9999, True),
-    "alpha": (0.0, 0.9999, True),
-    "beta2": (0.0, 0.99999, True),
-    "eps": (0.0, 1.0, True),
-    "decay_rate": (0.0, 1.0, False),
-    "decay_steps": (1.0, 1e7, True),
-    "warmup_steps": (0.0, 1e7, True),
-}
-_CHOICES: dict[str, tuple[str, ...]] = {"momentum": MOMENTUM_MODES, "sigma": SIGMA_MODES, "schedule": SCHEDULES}
+FIELDS: tuple[Field, ...] = (
+    NumberField("lr", 0.0, 100.0, 0.01, low_ok=False, log=True, control=(1e-4, 10.0), description="learning rate η"),
+    ChoiceField("momentum", MOMENTUM_MODES, "none", description="what m_t is"),
+    NumberField("lam", 0.0, 0.999, 0.9, control=(0.0, 0.99), shown_when=("momentum", ("heavy_ball", "nesterov")), description="momentum λ"),
+    NumberField("beta1", 0.0, 0.9999, 0.9, control=(0.0, 0.999), shown_when=("momentum", ("adam",)), description="Adam's β₁"),
+    ChoiceField("sigma", SIGMA_MODES, "none", description="what σ_t is"),
+    NumberField("alpha", 0.0, 0.9999, 0.9, control=(0.0, 0.999), shown_when=("sigma", ("rmsprop",)), description="RMSProp's α"),
+    NumberField("beta2", 0.0, 0.99999, 0.999, control=(0.9, 0.9999), shown_when=("sigma", ("adam",)), description="Adam's β₂"),
+    NumberField(
+        "eps",
+        0.0,
+        1.0,
+        1e-8,
+        log=True,
+        control=(1e-10, 0.1),
+        shown_when=("sigma", ("adagrad", "rmsprop", "adam")),
+        description="ε added to σ",
+    ),
+    ChoiceField("schedule", SCHEDULES, "constant", description="how η_t changes with t"),
+    NumberField(
+        "decay_rate",
+        0.0,
+        1.0,
+        0.99,
+        low_ok=False,
+        control=(0.9, 1.0),
+        shown_when=("schedule", ("exponential",)),
+        description="decay per horizon",
+    ),
+    NumberField(
+        "decay_steps",
+        1.0,
+        1e7,
+        1000.0,
+        control_shown=False,
+        integer=True,
+        description="the decay's horizon (the page uses the run's steps)",
+    ),
+    NumberField("warmup_steps", 0.0, 1e7, 0.0, control=(0.0, 500.0), integer=True, description="steps of linear warm-up"),
+)
+FIELD_NAMES = tuple(f.name for f in FIELDS)
+_NUMBERS = tuple(f for f in FIELDS if isinstance(f, NumberField))
+_CHOICES = tuple(f for f in FIELDS if isinstance(f, ChoiceField))
+_DEFAULTS: dict[str, Any] = {f.name: f.default for f in FIELDS}
 
 
 @dataclass(frozen=True)
 class OptimizerConfig:
-    """One setting of the rule, in the lecture's words; validated on construction."""
+    """One setting of the rule, in the lecture's words; validated on construction.
 
-    lr: float = 0.01
-    momentum: str = "none"
-    lam: float = 0.9
-    beta1: float = 0.9
-    sigma: str = "none"
-    alpha: float = 0.9
-    beta2: float = 0.999
-    eps: float = 1e-8
-    schedule: str = "constant"
-    decay_rate: float = 0.99
-    decay_steps: float = 1000.0
-    warmup_steps: float = 0.0
+    Fields and their bounds are declared in :data:`FIELDS`: ``lr`` (η > 0), ``momentum``
+    (none / heavy_ball / nesterov / adam) with ``lam`` (λ) or ``beta1``, ``sigma`` (none /
+    adagrad / rmsprop / adam) with ``alpha``, ``beta2`` and ``eps``, ``schedule`` (constant /
+    inv_sqrt / exponential / cosine) with ``decay_rate`` and ``decay_steps``, and
+    ``warmup_steps``.  A bad value raises :class:`FieldError` naming the field.
+    """
+
+    lr: float = _DEFAULTS["lr"]
+    momentum: str = _DEFAULTS["momentum"]
+    lam: float = _DEFAULTS["lam"]
+    beta1: float = _DEFAULTS["beta1"]
+    sigma: str = _DEFAULTS["sigma"]
+    alpha: float = _DEFAULTS["alpha"]
+    beta2: float = _DEFAULTS["beta2"]
+    eps: float = _DEFAULTS["eps"]
+    schedule: str = _DEFAULTS["schedule"]
+    decay_rate: float = _DEFAULTS["decay_rate"]
+    decay_steps: float = _DEFAULTS["decay_steps"]
+    warmup_steps: float = _DEFAULTS["warmup_steps"]
 
     def __post_init__(self) -> None:
-        for name, choices in _CHOICES.items():
-            value = getattr(self, name)
-            if not isinstance(value, str) or value not in choices:
-                raise ValueError(f"optimizer.{name}: expected one of {', '.join(choices)}, got {value!r}")
-        for name, (low, high, low_ok) in _BOUNDS.items():
-            value = getattr(self, name)
-            # bool is an int in Python; a toggle passed where a number belongs is a mistake.
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-                raise ValueError(f"optimizer.{name}: expected a number, got {type(value).__name__}")
-            v = float(value)
-            if not math.isfinite(v) or v > high or v < low or (v == low and not low_ok):
-                rel = ">=" if low_ok else ">"
-                raise ValueError(f"optimizer.{name}: must be finite, {rel} {low} and <= {high}")
-            object.__setattr__(self, name, v)
+        for choice in _CHOICES:
+            choice.check(getattr(self, choice.name), ("optimizer", choice.name))
+        for number in _NUMBERS:
+            object.__setattr__(self, number.name, number.check(getattr(self, number.name), ("optimizer", number.name)))
 
     def hyperparams(self) -> dict[str, Any]:
         """The host-side arrays of :class:`Hyperparams` (NumPy, so building them compiles nothing)."""
         values: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
-        out: dict[str, Any] = {name: np.float32(values[name]) for name in _BOUNDS}
+        out: dict[str, Any] = {f.name: np.float32(values[f.name]) for f in _NUMBERS}
         out["momentum_mode"] = np.int32(MOMENTUM_MODES.index(self.momentum))
         out["sigma_mode"] = np.int32(SIGMA_MODES.index(self.sigma))
         out["schedule"] = np.int32(SCHEDULES.index(self.schedule))
@@ -138,11 +168,14 @@ PRESETS: dict[str, OptimizerConfig] = {
 
 
 def preset(name: str, **overrides: Any) -> OptimizerConfig:
-    if name not in PRESETS:
-        raise ValueError(f"optimizer: unknown preset {name!r}; presets: {', '.join(PRESETS)}")
-    unknown = set(overrides) - {f.name for f in fields(OptimizerConfig)}
+    """The preset ``name`` (one of :data:`PRESETS`: sgd, momentum, nesterov, adagrad, rmsprop,
+    adam) with any field overridden: ``preset("momentum", lam=0.5)``.  An unknown name or field,
+    or a value out of bounds, raises :class:`FieldError`."""
+    if not isinstance(name, str) or name not in PRESETS:
+        raise FieldError(("optimizer",), f"unknown preset {name!r}; presets: {', '.join(PRESETS)}")
+    unknown = set(overrides) - set(FIELD_NAMES)
     if unknown:
-        raise ValueError(f"optimizer.{sorted(unknown)[0]}: unknown optimizer field")
+        raise FieldError(("optimizer", sorted(unknown)[0]), f"unknown optimizer field (fields: {', '.join(FIELD_NAMES)})")
     return replace(PRESETS[name], **overrides)
 
 
@@ -156,14 +189,14 @@ def as_config(spec: OptimizerConfig | str | Mapping[str, Any]) -> OptimizerConfi
         values = dict(spec)
         base = values.pop("preset", None)
         if base is None:
-            unknown = set(values) - {f.name for f in fields(OptimizerConfig)}
+            unknown = set(values) - set(FIELD_NAMES)
             if unknown:
-                raise ValueError(f"optimizer.{sorted(unknown)[0]}: unknown optimizer field")
+                raise FieldError(("optimizer", sorted(unknown)[0]), f"unknown optimizer field (fields: {', '.join(FIELD_NAMES)})")
             return OptimizerConfig(**values)
         if not isinstance(base, str):
-            raise ValueError("optimizer.preset: expected a preset name")
+            raise FieldError(("optimizer", "preset"), "expected a preset name")
         return preset(base, **values)
-    raise ValueError(f"optimizer: expected a preset name, a mapping or an OptimizerConfig, got {type(spec).__name__}")
+    raise FieldError(("optimizer",), f"expected a preset name, a mapping or an OptimizerConfig, got {type(spec).__name__}")
 
 
 def init(theta: Array) -> OptState:

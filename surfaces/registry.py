@@ -18,6 +18,8 @@ from typing import Any, Literal, TypeVar
 import jax
 import numpy as np
 
+from errorscape.surfaces.errors import FieldError
+
 Array = jax.Array
 # A value that is a NumPy array while a problem is assembled on the host and a jax.Array once
 # it is on the device: the same NamedTuples (hyperparameters, environments) carry both.
@@ -216,7 +218,7 @@ def get_surface(name: str | Surface) -> Surface:
     if isinstance(name, Surface):
         return name
     if not isinstance(name, str):
-        raise ValueError(f"surface: expected a surface name, got {type(name).__name__}")
+        raise FieldError(("surface",), f"expected a surface name, got {type(name).__name__}")
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -226,7 +228,7 @@ def get_surface(name: str | Surface) -> Surface:
                 _CUSTOM.move_to_end(name)
                 return found
         known = ", ".join(sorted(_REGISTRY))
-        raise ValueError(f"surface: unknown surface {name!r}; known surfaces: {known}") from None
+        raise FieldError(("surface",), f"unknown surface {name!r}; known surfaces: {known}") from None
 
 
 def is_registered(surface: Surface) -> bool:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-from surfaces.registry import Array, Surface
+from errorscape.surfaces.registry import Array, Surface
 
 _GOLDEN = 0x9E3779B9
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from surfaces.registry import Array
+from errorscape.surfaces.registry import Array
 
 SCHEDULES = ("constant", "inv_sqrt", "exponential", "cosine")
 

@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
-from server.app import create_app
-from server.settings import Settings
+from errorscape.server.app import create_app
+from errorscape.server.settings import Settings
 
 jax.config.update("jax_numpy_rank_promotion", "raise")
 

@@ -34,7 +34,7 @@ def running_server(tmp: Path, *args: str, **settings: str) -> Iterator[str]:
     env.update({f"ERRORSCAPE_{k.upper()}": v for k, v in settings.items()})
     log = open(tmp / f"server-{port}.log", "wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server", "--port", str(port), *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "errorscape", "serve", "--port", str(port), *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
     try:

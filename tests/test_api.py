@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-import surfaces
-from server.app import create_app
-from server.compute import Busy, ComputeGate
-from server.settings import Settings
-from surfaces.critical import analyze
+from errorscape import surfaces
+from errorscape.server.app import create_app
+from errorscape.server.compute import Busy, ComputeGate
+from errorscape.server.settings import Settings
+from errorscape.surfaces.critical import analyze
 
 MARKER = "ZZ<script>alert(1)</script>ZZ"
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import surfaces
-from surfaces.custom import custom_surface
-from surfaces.optax_rules import OPTAX_NAMES
+from errorscape import surfaces
+from errorscape.surfaces.custom import custom_surface
+from errorscape.surfaces.optax_rules import OPTAX_NAMES
 
 FORMULA = "x**2 + 10*y**2 + 0.3*sin(5*x)"
 CUSTOM = {"formula": FORMULA, "domain": [[-2, 2], [-1, 1]]}

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import surfaces
-from surfaces import basins, critical
+from errorscape import surfaces
+from errorscape.surfaces import basins, critical
 
 
 @pytest.mark.parametrize(

@@ -15,13 +15,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import surfaces
-from surfaces import engine, registry
-from surfaces.basins import basin_map
-from surfaces.critical import analyze, find_critical_points
-from surfaces.custom import custom_surface
-from surfaces.formula import FUNCTIONS, MAX_LENGTH, FormulaError, parse
-from surfaces.grid import loss_grid
+from errorscape import surfaces
+from errorscape.surfaces import kernels
+from errorscape.surfaces import registry
+from errorscape.surfaces.basins import basin_map
+from errorscape.surfaces.critical import analyze, find_critical_points
+from errorscape.surfaces.custom import custom_surface
+from errorscape.surfaces.formula import FUNCTIONS, MAX_LENGTH, FormulaError, parse
+from errorscape.surfaces.grid import loss_grid
 
 
 def value(text: str, x: float, y: float) -> float:
@@ -307,10 +308,10 @@ def test_many_distinct_formulas_keep_a_bounded_number_of_surfaces():
 
 def test_a_flood_of_formulas_leaves_bounded_caches_and_frees_the_rest(monkeypatch):
     monkeypatch.setattr(registry, "CUSTOM_SURFACES", 3)
-    monkeypatch.setattr(engine, "CUSTOM_KERNEL_CACHE_SIZE", 2)
+    monkeypatch.setattr(kernels, "CUSTOM_KERNEL_CACHE_SIZE", 2)
     for fn in registry.surface_caches():
         monkeypatch.setattr(fn, "custom_size", 2)
-    engine.clear_compiled()
+    kernels.clear_compiled()
     made: list[weakref.ref] = []
     for i in range(10):
         s = custom_surface(f"x**2 + {i + 1}*y**2 + 0.1*x*y")
@@ -322,7 +323,7 @@ def test_a_flood_of_formulas_leaves_bounded_caches_and_frees_the_rest(monkeypatc
     for fn in registry.surface_caches():
         _, custom = fn.sizes()
         assert custom <= 2, fn.__qualname__
-    assert engine.custom_kernel_count() <= 2
+    assert kernels.custom_kernel_count() <= 2
     assert registry.custom_surface_count() <= 3
     gc.collect()
     alive = sum(r() is not None for r in made)

@@ -130,7 +130,11 @@ def test_install_steps_replayed_in_a_fresh_venv_serve_a_request(tmp_path):
             assert response.status == 200 and len(json.loads(response.read())["loss"][0]) == 6
         # The replayed install is the package, not this checkout.
         location = subprocess.run(
-            [str(bin_dir / "python"), "-c", "import server; print(server.__file__)"], capture_output=True, text=True, env=env, cwd=tmp_path
+            [str(bin_dir / "python"), "-c", "import errorscape; print(errorscape.__file__)"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
         )
         assert str(venv) in location.stdout
     finally:

@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import surfaces
-from surfaces.engine import CHUNK_STEPS, bucket, loss_functions, make_env, resolve_params
-from surfaces.optimizer import MOMENTUM_MODES, SIGMA_MODES, OptimizerConfig, preset
-from surfaces.schedule import SCHEDULES
+from errorscape import surfaces
+from errorscape.surfaces.kernels import CHUNK_STEPS, bucket
+from errorscape.surfaces.optimizer import MOMENTUM_MODES, SIGMA_MODES, OptimizerConfig, preset
+from errorscape.surfaces.problem import loss_functions, make_env, resolve_params
+from errorscape.surfaces.schedule import SCHEDULES
 from tests import numpy_reference as ref
 
 
@@ -57,7 +58,7 @@ def test_shuffle_visits_every_example_once_per_epoch():
             rows = np.concatenate([ref.batch_rows(3, start, epoch * (n // batch) + j, batch, n) for j in range(n // batch)])
             assert sorted(rows.tolist()) == list(range(n))
     assert not np.array_equal(ref.batch_rows(3, 0, 0, 8, 64), ref.batch_rows(3, 1, 0, 8, 64))
-    from surfaces.sampling import shuffled_index
+    from errorscape.surfaces.sampling import shuffled_index
 
     slots = np.arange(64, dtype=np.uint32)
     got = np.asarray(shuffled_index(jnp.uint32(3), jnp.uint32(2), jnp.uint32(5), jnp.asarray(slots), 6))

@@ -14,12 +14,23 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-import surfaces
-from server.app import create_app
-from server.lessons import BATCH_EPOCHS, BLOWUP, GUIDE, LESSONS, N_EXAMPLES, SADDLE_ESCAPE_STEP, VALLEY, config, get_lesson, get_scene
-from server.settings import Settings
-from surfaces.critical import analyze
-from surfaces.timing import measure
+from errorscape import surfaces
+from errorscape.server.app import create_app
+from errorscape.server.lessons import (
+    BATCH_EPOCHS,
+    BLOWUP,
+    GUIDE,
+    LESSONS,
+    N_EXAMPLES,
+    SADDLE_ESCAPE_STEP,
+    VALLEY,
+    config,
+    get_lesson,
+    get_scene,
+)
+from errorscape.server.settings import Settings
+from errorscape.surfaces.critical import analyze
+from errorscape.surfaces.timing import measure
 
 LANGS = {"en", "zh-TW", "zh-CN"}
 

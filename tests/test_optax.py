@@ -9,10 +9,10 @@ import numpy as np
 import optax
 import pytest
 
-import surfaces
-from surfaces import engine
-from surfaces.engine import loss_functions, make_env, resolve_params
-from surfaces.optax_rules import OPTAX_NAMES, OPTAX_RULES, optax_config, per_start, static_arguments
+from errorscape import surfaces
+from errorscape.surfaces import kernels
+from errorscape.surfaces.optax_rules import OPTAX_NAMES, OPTAX_RULES, optax_config, per_start, static_arguments
+from errorscape.surfaces.problem import loss_functions, make_env, resolve_params
 
 REQUIRED = (
     "adamw",
@@ -99,12 +99,12 @@ def test_hyperparameters_are_traced_and_static_values_are_compile_keys():
 
 
 def test_static_values_cannot_grow_the_kernel_cache_past_its_bound(monkeypatch):
-    monkeypatch.setattr(engine, "KERNEL_CACHE_SIZE", 3)
-    engine.clear_compiled()
+    monkeypatch.setattr(kernels, "KERNEL_CACHE_SIZE", 3)
+    kernels.clear_compiled()
     for seed in range(6):
         surfaces.simulate("saddle", [{"optax": "noisy_sgd", "hyper": {"seed": seed}}], starts=[[0.5, 0.5]], steps=2)
-        assert engine.compiled_kernel_count() <= 3
-    engine.clear_compiled()
+        assert kernels.compiled_kernel_count() <= 3
+    kernels.clear_compiled()
 
 
 def test_compare_mode_mixes_rules_in_the_requests_order():

@@ -9,8 +9,8 @@ import numpy as np
 import optax
 import pytest
 
-import surfaces
-from surfaces.optimizer import OptimizerConfig, as_config, preset
+from errorscape import surfaces
+from errorscape.surfaces.optimizer import OptimizerConfig, as_config, preset
 from tests import numpy_reference as ref
 
 STEPS = 60
@@ -19,7 +19,7 @@ STARTS = np.array([[-1.5, 2.5], [-1.0, -0.5], [1.5, 0.0], [0.3, 0.7]], np.float3
 
 def optax_trajectory(opt: optax.GradientTransformation, surface: str, starts: np.ndarray, steps: int) -> np.ndarray:
     """[steps + 1, S, 2]: optax's own update loop on the surface's full-batch loss."""
-    from surfaces.engine import loss_functions, make_env, resolve_params
+    from errorscape.surfaces.problem import loss_functions, make_env, resolve_params
 
     s = surfaces.get_surface(surface)
     full, _, _ = loss_functions(s)
@@ -98,7 +98,7 @@ def test_lecture_adagrad_is_optax_adagrad_with_a_growing_rate():
 @pytest.mark.parametrize("schedule", ["constant", "inv_sqrt", "exponential", "cosine"])
 @pytest.mark.parametrize("warmup", [0.0, 7.0])
 def test_schedule_matches_its_formula(schedule, warmup):
-    from surfaces.schedule import SCHEDULES, learning_rate
+    from errorscape.surfaces.schedule import SCHEDULES, learning_rate
 
     cfg = {"lr": 0.3, "schedule": schedule, "decay_rate": 0.9, "decay_steps": 25.0, "warmup_steps": warmup}
     got = [

@@ -9,8 +9,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.app import create_app
-from server.settings import Settings
+from errorscape.server.app import create_app
+from errorscape.server.settings import Settings
 
 # Small limits keep each generated run quick and its shapes few (every shape compiles).
 APP = create_app(

@@ -9,10 +9,10 @@ import urllib.request
 
 import pytest
 
-import surfaces
-from server.app import warm_up
-from server.cli import main
-from surfaces import engine
+from errorscape import surfaces
+from errorscape.server.app import warm_up
+from errorscape.server.cli import main
+from errorscape.surfaces import kernels
 from tests.server_process import get_json, running_server
 
 
@@ -43,13 +43,13 @@ def test_warm_up_compiles_the_first_visit_and_logs_progress(caplog):
 
 
 def test_kernel_cache_stays_bounded_under_any_mix_of_shapes(monkeypatch):
-    monkeypatch.setattr(engine, "KERNEL_CACHE_SIZE", 4)
-    engine.clear_compiled()
+    monkeypatch.setattr(kernels, "KERNEL_CACHE_SIZE", 4)
+    kernels.clear_compiled()
     for n_starts in (3, 20, 40, 100, 300):
         for configs in (["sgd"], ["sgd", "adam", "momentum"]):
             for batch in (None, 2, 16):
                 surfaces.simulate("saddle", configs, starts={"random": n_starts}, steps=2, batch_size=batch)
-                assert engine.compiled_kernel_count() <= 4
+                assert kernels.compiled_kernel_count() <= 4
     r = surfaces.simulate("saddle", ["adam"], starts={"random": 3}, steps=5)
     assert r.positions.shape == (1, 6, 3, 2)
 

@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 
-import surfaces
+from errorscape import surfaces
 from tests.server_process import ROOT
 
 RUNS = [
@@ -20,11 +20,12 @@ RUNS = [
 ]
 
 SCRIPT = """
-import sys, numpy as np, jax, surfaces
-from surfaces import engine
+import sys, numpy as np, jax
+from errorscape import surfaces
+from errorscape.surfaces import kernels
 from tests.test_sharding import RUNS, run_all
 assert len(jax.devices()) == 4, jax.devices()
-assert engine.shard_count(engine.bucket(100)) == 4
+assert kernels.shard_count(kernels.bucket(100)) == 4
 np.savez(sys.argv[1], **run_all())
 """
 
@@ -52,7 +53,7 @@ def test_four_devices_give_the_one_device_results(tmp_path):
 
 def test_the_cpu_instruction_cap_is_in_force_and_can_be_lifted():
     assert "--xla_cpu_max_isa=AVX" in os.environ.get("XLA_FLAGS", "")
-    script = "import os, surfaces; print(os.environ.get('XLA_FLAGS', ''))"
+    script = "import os, errorscape.surfaces; print(os.environ.get('XLA_FLAGS', ''))"
     env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
     env.update({"ERRORSCAPE_CPU_FMA": "1", "PYTHONPATH": str(ROOT)})
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout

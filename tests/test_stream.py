@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from websockets.sync.client import connect
 
-from surfaces.critical import minimum_ratio
+from errorscape.surfaces.critical import minimum_ratio
 from tests.server_process import get_json, running_server
 
 

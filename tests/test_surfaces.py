@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import surfaces
-from surfaces import critical
-from surfaces.engine import data_arrays, loss_functions, make_env, resolve_params
-from surfaces.registry import LANGUAGES
+from errorscape import surfaces
+from errorscape.surfaces import critical
+from errorscape.surfaces.problem import data_arrays, loss_functions, make_env, resolve_params
+from errorscape.surfaces.registry import LANGUAGES
 from tests import numpy_reference as ref
 
 NAMES = (

@@ -1,11 +1,14 @@
+"""POST /api/analyze: the Hessian at a point and what kind of point it is."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from server.models import AnalyzeRequest, AnalyzeResponse, ErrorResponse
-from server.requests import request_surface, surface_params
-from server.serialize import finite_float, finite_list
-from surfaces.critical import analyze
+from errorscape.server.dependencies import GateDep
+from errorscape.server.models import AnalyzeRequest, AnalyzeResponse, ErrorResponse
+from errorscape.server.requests import request_surface, surface_params
+from errorscape.server.serialize import finite_float, finite_list
+from errorscape.surfaces.critical import analyze
 
 router = APIRouter(prefix="/api", tags=["analyze"])
 
@@ -17,10 +20,10 @@ router = APIRouter(prefix="/api", tags=["analyze"])
     description="Loss, gradient, Hessian, eigenvalues (ascending) and eigenvectors (columns) at a point, the verdict, "
     "and for a saddle the escape direction (the eigenvector of the most negative eigenvalue).",
 )
-async def analyze_point(req: AnalyzeRequest, request: Request) -> AnalyzeResponse:
+async def analyze_point(req: AnalyzeRequest, gate: GateDep) -> AnalyzeResponse:
     surface = request_surface(req)
     params = surface_params(surface, req.surface_params)
-    a = await request.app.state.gate.run(lambda: analyze(surface, list(req.point), params))
+    a = await gate.run(lambda: analyze(surface, list(req.point), params))
     return AnalyzeResponse(
         loss=finite_float(a.loss),
         gradient=finite_list(a.gradient),

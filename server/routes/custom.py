@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter
+from fastapi.responses import Response
 
-from server.models import CustomGridRequest, CustomSurfaceResponse, ErrorResponse, ParamOut
-from server.requests import spec_surface
-from server.serialize import finite_list
-from surfaces.grid import loss_grid
+from errorscape.server.dependencies import GateDep, SettingsDep
+from errorscape.server.models import CustomGridRequest, CustomSurfaceResponse, ErrorResponse, ParamOut
+from errorscape.server.requests import check_grid_side, spec_surface
+from errorscape.server.serialize import finite_list, model_response
+from errorscape.surfaces.grid import loss_grid
+from errorscape.surfaces.registry import Surface
 
 router = APIRouter(prefix="/api", tags=["custom"])
 
 
-@router.post(
-    "/custom",
-    response_model=CustomSurfaceResponse,
-    responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
-    description="Checks a formula in x and y (numbers, x, y, pi, e, + - * / ** or ^, unary minus, brackets, "
-    "sin cos tan exp log sqrt abs tanh sigmoid minimum maximum), compiles it and answers the loss on an n × n grid "
-    "over its domain. A refused formula is a 422 whose detail gives `column` and `end_column` (1-based, inclusive). "
-    'Runs, analyses and basin maps then name `"surface": "custom"` with the same `custom` object.',
-)
-async def custom(req: CustomGridRequest, request: Request) -> JSONResponse:
-    settings = request.app.state.settings
-    if req.n > settings.max_grid:
-        raise ValueError(f"n: at most {settings.max_grid}")
-    surface = spec_surface(req.custom)
-    grid = await request.app.state.gate.run(lambda: loss_grid(surface, req.n))
-    return JSONResponse(
+def _answer(surface: Surface, n: int) -> Response:
+    grid = loss_grid(surface, n)
+    return model_response(
+        CustomSurfaceResponse,
         CustomSurfaceResponse(
             formula=surface.titles["en"],
             name=surface.name,
@@ -40,5 +30,20 @@ async def custom(req: CustomGridRequest, request: Request) -> JSONResponse:
             x=finite_list(grid.x),
             y=finite_list(grid.y),
             z=finite_list(grid.z),
-        ).model_dump()
+        ),
     )
+
+
+@router.post(
+    "/custom",
+    response_model=CustomSurfaceResponse,
+    responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
+    description="Checks a formula in x and y (numbers, x, y, pi, e, + - * / ** or ^, unary minus, brackets, "
+    "sin cos tan exp log sqrt abs tanh sigmoid minimum maximum), compiles it and answers the loss on an n × n grid "
+    "over its domain. A refused formula is a 422 whose detail gives `column` and `end_column` (1-based, inclusive). "
+    'Runs, analyses and basin maps then name `"surface": "custom"` with the same `custom` object.',
+)
+async def custom(req: CustomGridRequest, settings: SettingsDep, gate: GateDep) -> Response:
+    check_grid_side(req.n, settings, ("body", "n"))
+    surface = spec_surface(req.custom)
+    return await gate.run(lambda: _answer(surface, req.n))

@@ -1,29 +1,27 @@
+"""GET /api/health: alive, on which backend, and how busy."""
+
 from __future__ import annotations
 
 import os
-from importlib import metadata
 
 import jax
 from fastapi import APIRouter, Request
 
-import surfaces
-from server.models import HealthResponse
+from errorscape import __version__, surfaces
+from errorscape.server.dependencies import GateDep
+from errorscape.server.models import HealthResponse
 
 router = APIRouter(prefix="/api", tags=["health"])
 
 
 @router.get("/health", response_model=HealthResponse)
-async def health(request: Request) -> HealthResponse:
-    try:
-        version = metadata.version("errorscape")
-    except metadata.PackageNotFoundError:
-        version = "unknown"
+async def health(request: Request, gate: GateDep) -> HealthResponse:
     return HealthResponse(
         status="ok",
         backend=jax.default_backend(),
         devices=[str(d) for d in jax.devices()],
         compilations=surfaces.compilation_count() - request.app.state.compilations_at_start,
-        version=version,
-        in_flight=request.app.state.gate.in_flight,
+        version=__version__,
+        in_flight=gate.in_flight,
         worker=os.getpid(),
     )

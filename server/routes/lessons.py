@@ -1,13 +1,13 @@
+"""GET /api/lessons: the guided lessons and the general guide (content in server/lessons.py)."""
+
 from __future__ import annotations
 
 import functools
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from server.lessons import GUIDE, LESSONS
-from server.models import ErrorResponse, LessonsResponse, TimingResponse
-from server.serialize import finite_float
-from surfaces.timing import measure
+from errorscape.server.lessons import GUIDE, LESSONS
+from errorscape.server.models import LessonsResponse
 
 router = APIRouter(prefix="/api", tags=["lessons"])
 
@@ -22,26 +22,3 @@ def _lessons() -> LessonsResponse:
 )
 async def lessons() -> LessonsResponse:
     return _lessons()
-
-
-@router.get(
-    "/timing",
-    response_model=TimingResponse,
-    responses={503: {"model": ErrorResponse}},
-    description="Time per SGD update and per epoch against batch size for a small network, measured on this server's device.",
-)
-async def timing(request: Request) -> TimingResponse:
-    # Measured once per app (a few seconds), on the first request; later requests get the same
-    # figures. The lock makes concurrent first requests wait for one measurement.
-    state = request.app.state
-    async with state.timing_lock:
-        if state.timing is None:
-            t = await state.gate.run(measure)
-            state.timing = TimingResponse(
-                device=t.device,
-                batch_sizes=list(t.batch_sizes),
-                update_ms=[finite_float(1000.0 * v) or 0.0 for v in t.update_s],
-                epoch_ms=[finite_float(1000.0 * v) or 0.0 for v in t.epoch_s],
-                n_examples=t.n_examples,
-            )
-    return state.timing

@@ -20,17 +20,15 @@ from typing import Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, WebSocket
-from pydantic import ValidationError
 
-import surfaces
-from server.compute import Busy
-from server.errors import formula_detail, validation_detail
-from server.models import RunRequest
-from server.requests import TooLarge, run_arguments
-from server.serialize import FRAME_LAYOUT, finite_list, pack_frame
-from surfaces.critical import minimum_ratio
-from surfaces.engine import CHUNK_STEPS, Chunk
-from surfaces.formula import FormulaError
+from errorscape import surfaces
+from errorscape.server.compute import Busy
+from errorscape.server.errors import error_detail
+from errorscape.server.models import RunRequest
+from errorscape.server.requests import TooLarge, run_arguments
+from errorscape.server.serialize import FRAME_LAYOUT, finite_list, pack_frame
+from errorscape.surfaces.critical import minimum_ratio
+from errorscape.surfaces.engine import CHUNK_STEPS, Chunk
 
 router = APIRouter(tags=["stream"])
 log = logging.getLogger("errorscape")
@@ -100,17 +98,11 @@ class StreamSession:
             req = RunMessage.model_validate_json(text)
             settings = self.state.settings
             kwargs = run_arguments(req, settings, settings.max_point_steps, "")
-        except ValidationError as err:
-            await self.error(validation_detail(err.errors()))
-            return
         except TooLarge as err:
             await self.error(err.detail)
             return
-        except FormulaError as err:
-            await self.error(formula_detail(err))
-            return
-        except ValueError as err:
-            await self.error(str(err))
+        except ValueError as err:  # pydantic's ValidationError, FieldError and FormulaError are ValueErrors
+            await self.error(error_detail(err))
             return
         await self.stop()
         self.run_id += 1
@@ -175,7 +167,7 @@ class StreamSession:
         except Busy:
             await self.error("the server is busy; retry shortly", run=run_id, retry_after=Busy.retry_after_s)
         except ValueError as err:
-            await self.error(str(err), run=run_id)
+            await self.error(error_detail(err), run=run_id)
         except Exception:  # a closed socket mid-send, or a bug: never take the server down
             if self.open:
                 log.exception("stream run %s failed", run_id)

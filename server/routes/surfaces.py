@@ -1,44 +1,47 @@
+"""GET /api/surfaces: the catalogue; GET /api/surfaces/{name}/grid: the loss on a grid."""
+
 from __future__ import annotations
 
 import functools
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
-import surfaces
-from server.models import GridResponse, ParamOut, SurfaceName, SurfaceOut
-from server.requests import surface_params
-from server.serialize import finite_list
-from surfaces.grid import loss_grid
+from errorscape import surfaces
+from errorscape.server.dependencies import GateDep, SettingsDep
+from errorscape.server.models import CriticalPointOut, GridResponse, ParamOut, SurfaceName, SurfaceOut, limit
+from errorscape.server.requests import check_grid_side, surface_params
+from errorscape.server.serialize import finite_list, model_response
+from errorscape.surfaces.errors import FieldError
+from errorscape.surfaces.grid import loss_grid
+from errorscape.surfaces.limits import MAX_GRID_SIDE
 
 router = APIRouter(prefix="/api/surfaces", tags=["surfaces"])
 
 
 @functools.cache
-def _catalogue() -> list[dict]:
-    out = []
-    for s in surfaces.all_surfaces():
-        out.append(
-            SurfaceOut(
-                name=s.name,
-                title=dict(s.titles),
-                description=dict(s.descriptions),
-                lecture=s.lecture,
-                params=[ParamOut.of(p) for p in s.params],
-                domain=[list(s.domain[0]), list(s.domain[1])],
-                critical_points=[{"point": list(c.point), "kind": c.kind} for c in s.critical_points],
-                default_starts=[list(p) for p in s.default_starts],
-                has_test_set=s.has_test_set,
-                n_examples=s.data().train.shape[0],
-            ).model_dump()
+def _catalogue() -> list[SurfaceOut]:
+    return [
+        SurfaceOut(
+            name=s.name,
+            title=dict(s.titles),
+            description=dict(s.descriptions),
+            lecture=s.lecture,
+            params=[ParamOut.of(p) for p in s.params],
+            domain=[list(s.domain[0]), list(s.domain[1])],
+            critical_points=[CriticalPointOut(point=list(c.point), kind=c.kind) for c in s.critical_points],
+            default_starts=[list(p) for p in s.default_starts],
+            has_test_set=s.has_test_set,
+            n_examples=s.data().train.shape[0],
         )
-    return out
+        for s in surfaces.all_surfaces()
+    ]
 
 
 @router.get("", response_model=list[SurfaceOut])
-async def list_surfaces() -> JSONResponse:
-    return JSONResponse(_catalogue())
+async def list_surfaces() -> list[SurfaceOut]:
+    return _catalogue()
 
 
 @router.get(
@@ -49,13 +52,13 @@ async def list_surfaces() -> JSONResponse:
 )
 async def grid(
     request: Request,
+    settings: SettingsDep,
+    gate: GateDep,
     name: Annotated[SurfaceName, Path()],
-    n: Annotated[int, Query(ge=2, le=512)] = 100,
+    n: Annotated[int, Query(ge=2, le=MAX_GRID_SIDE, json_schema_extra=limit("max_grid"))] = 100,
     split: Annotated[Literal["train", "test"], Query()] = "train",
-) -> JSONResponse:
-    settings = request.app.state.settings
-    if n > settings.max_grid:
-        raise ValueError(f"n: at most {settings.max_grid}")
+) -> Response:
+    check_grid_side(n, settings, ("query", "n"))
     surface = surfaces.get_surface(name.value)
     raw = {k: v for k, v in request.query_params.items() if k not in ("n", "split")}
     params: dict[str, float] = {}
@@ -63,7 +66,11 @@ async def grid(
         try:
             params[key] = float(text)
         except ValueError:
-            raise ValueError("surface_params: every surface parameter must be a number") from None
+            raise FieldError(("query", "surface_params"), "every surface parameter must be a number") from None
     checked = surface_params(surface, params)
-    result = await request.app.state.gate.run(lambda: loss_grid(surface, n, checked, split))
-    return JSONResponse({"x": finite_list(result.x), "y": finite_list(result.y), "z": finite_list(result.z)})
+
+    def answer() -> Response:
+        result = loss_grid(surface, n, checked, split)
+        return model_response(GridResponse, {"x": finite_list(result.x), "y": finite_list(result.y), "z": finite_list(result.z)})
+
+    return await gate.run(answer)

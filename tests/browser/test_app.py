@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page
 
-from server.lessons import LESSONS
+from errorscape.server.lessons import LESSONS
 from tests.server_process import ROOT
 from tests.test_lessons import scene_request
 
@@ -284,7 +284,7 @@ def test_charts_show_what_the_run_computed(page, server):
     # η_t as the engine computes it.
     import jax.numpy as jnp
 
-    from surfaces.schedule import SCHEDULES, learning_rate
+    from errorscape.surfaces.schedule import SCHEDULES, learning_rate
 
     lr = page.evaluate("() => document.getElementById('lr-chart').data[0].y")
     t = jnp.arange(200)
@@ -294,7 +294,7 @@ def test_charts_show_what_the_run_computed(page, server):
     np.testing.assert_allclose(lr, np.asarray(expected), rtol=1e-5, atol=1e-9)
     assert lr[0] == pytest.approx(0.002 / 40) and max(lr) == pytest.approx(0.002, rel=1e-3)
     # The minimum-ratio histogram counts the end points' ratios from the Hessian.
-    from surfaces.critical import minimum_ratio
+    from errorscape.surfaces.critical import minimum_ratio
 
     bars = page.evaluate("() => document.getElementById('ratio-chart').data.map(t => t.y)")
     for c in range(2):

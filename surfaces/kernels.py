@@ -1,0 +1,329 @@
+"""Compiled programs: what a compile key holds, how the jitted init / chunk / final programs of
+one key are built, the bounded caches that keep them, and where a run's arrays live (one
+device, or the start axis split across several).
+
+What enters a compile key is only what must: the surface, the rule (and an optax rule's
+static values), full-batch or not, the padded batch size, the padded start count (a power of
+two), the number of configurations (padded to a power of two), the device count.  Steps never
+do (every chunk has ``CHUNK_STEPS`` steps; the tail of the last one is computed and dropped)
+and no hyperparameter does (they are arrays, see :mod:`errorscape.surfaces.optimizer`).
+
+Divergence: a trajectory diverges at the first recorded step whose position, loss or
+gradient is not finite or whose position leaves the surface's bound box.  From that step on
+its entries are NaN and its state is frozen, so a blow-up costs nothing and spreads nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from errorscape.surfaces.problem import Env, Pair, loss_functions
+from errorscape.surfaces.registry import Array, Surface, is_registered
+from errorscape.surfaces.rules import make_rule
+from errorscape.surfaces.sampling import shuffled_index
+
+CHUNK_STEPS = 100
+MIN_BUCKET = 8
+
+
+def bucket(n: int) -> int:
+    """Starts are padded to the next power of two (at least 8): a handful of shapes in all."""
+    return max(MIN_BUCKET, 1 << (int(n) - 1).bit_length())
+
+
+def config_bucket(n: int) -> int:
+    """Configurations are padded to 1, 2, 4 or 8."""
+    return 1 << (int(n) - 1).bit_length()
+
+
+class Carry(NamedTuple):
+    # Vectors are stored as (x, y) pairs of [C, S] arrays: every per-point operation then
+    # reads and writes whole contiguous rows, and XLA fuses a step into a few loops instead
+    # of one small kernel per slice, transpose and two-element reduction.
+    theta: Pair  # ([C, S], [C, S])
+    opt: Any  # the rule's per-point state, leaves [C, S, ...] (the lecture's: trace and nu pairs)
+    grad: Pair  # full-batch gradient at theta
+    alive: Array  # [C, S] bool
+    diverged_at: Array  # [C, S] int32, -1 while alive
+    step: Array  # int32 scalar: updates done
+    shared: Any  # the rule's per-configuration state, leaves [C] (the lecture's: β₁^step, β₂^step)
+
+
+class Record(NamedTuple):
+    positions: Array  # [C, S, 2] (one step); the chunk stacks these time-major
+    loss: Array
+    grad_norm: Array
+    test_loss: Array | None  # None for surfaces without a test set
+
+
+@dataclass(frozen=True)
+class KernelKey:
+    """A compile key: everything that fixes the shapes and the traced program."""
+
+    surface: str
+    rule: tuple  # rule_key of the configurations it runs
+    full_batch: bool
+    batch_pad: int
+    log2_n: int
+    has_test: bool
+    starts_pad: int
+    configs_pad: int
+    devices: int  # > 1: the start axis is split across this many devices
+
+
+# Compiled kernels kept at once.  Every key is one set of shapes, so this bounds the
+# executables held in memory under any mix of requests; past it everything compiled is
+# dropped (jax.clear_caches) and the shapes in use compile again.  Kernels of custom
+# surfaces (typed formulas) have their own smaller LRU, so a flood of formulas neither
+# grows memory nor evicts the built-in surfaces' programs.
+KERNEL_CACHE_SIZE = 64
+CUSTOM_KERNEL_CACHE_SIZE = 16
+_KERNEL_CACHE: dict[KernelKey, Any] = {}
+_CUSTOM_KERNELS: OrderedDict[KernelKey, Any] = OrderedDict()
+_KERNEL_LOCK = threading.Lock()
+
+
+def kernels(spec: KernelKey, surface: Surface):
+    builtin = is_registered(surface)
+    with _KERNEL_LOCK:
+        cached = _KERNEL_CACHE.get(spec) if builtin else _CUSTOM_KERNELS.get(spec)
+        if cached is not None and not builtin:
+            _CUSTOM_KERNELS.move_to_end(spec)
+    if cached is not None:
+        return cached
+    built = build_kernels(spec, surface)
+    with _KERNEL_LOCK:
+        if builtin:
+            if len(_KERNEL_CACHE) >= KERNEL_CACHE_SIZE:
+                _KERNEL_CACHE.clear()
+                jax.clear_caches()
+            _KERNEL_CACHE[spec] = built
+        else:
+            _CUSTOM_KERNELS[spec] = built
+            while len(_CUSTOM_KERNELS) > CUSTOM_KERNEL_CACHE_SIZE:
+                _CUSTOM_KERNELS.popitem(last=False)
+    return built
+
+
+def clear_compiled() -> None:
+    """Forget every compiled kernel (they compile again on next use)."""
+    with _KERNEL_LOCK:
+        _KERNEL_CACHE.clear()
+        _CUSTOM_KERNELS.clear()
+    jax.clear_caches()
+
+
+def compiled_kernel_count() -> int:
+    return len(_KERNEL_CACHE) + len(_CUSTOM_KERNELS)
+
+
+def custom_kernel_count() -> int:
+    return len(_CUSTOM_KERNELS)
+
+
+def build_kernels(spec: KernelKey, surface: Surface):
+    """The jitted init / chunk / final functions for one compile key."""
+    rule = make_rule(spec.rule)
+    full_loss, batch_loss, test_loss = loss_functions(surface)
+    bound = np.float32(surface.bound)
+    nan = np.float32(np.nan)
+    slots = np.arange(spec.batch_pad, dtype=np.uint32)
+
+    # The losses take θ as a 2-vector; the engine differentiates them along the two
+    # coordinates separately, in forward mode, so that everything is scalar arithmetic per
+    # coordinate and XLA never materialises a [C, S, 2] intermediate (see Carry).  Reverse
+    # mode would assemble the gradient vector and slice it apart again every step.
+    def by_coordinate(fn):
+        return lambda x, y, *rest: fn(jnp.stack([x, y]), *rest)
+
+    def value_and_partials(fn):
+        def vg(x: Array, y: Array, *rest):
+            f = lambda a, b: by_coordinate(fn)(a, b, *rest)  # noqa: E731
+            one, zero = jnp.ones_like(x), jnp.zeros_like(x)
+            value, gx = jax.jvp(f, (x, y), (one, zero))
+            _, gy = jax.jvp(f, (x, y), (zero, one))
+            return value, (gx, gy)
+
+        return vg
+
+    full_vg = value_and_partials(full_loss)
+    batch_vg = value_and_partials(batch_loss)
+
+    def batch_grad(x: Array, y: Array, *rest) -> Pair:
+        return batch_vg(x, y, *rest)[1]
+
+    test_xy = by_coordinate(test_loss)
+
+    def evaluate(theta: Pair, env: Env):
+        loss, grad = full_vg(*theta, env)
+        ok = jnp.isfinite(loss)
+        for i in range(2):
+            ok = ok & jnp.isfinite(theta[i]) & (jnp.abs(theta[i]) <= bound) & jnp.isfinite(grad[i])
+        return loss, grad, ~ok
+
+    # One step of one start under one configuration.  Arguments come in three groups, which is
+    # how they are batched: the point's own state (per configuration and start), the start's
+    # id (per start), the configuration's state and hyperparameters (per configuration), and
+    # what every point shares (the step counter, the last step, the data).
+    def point_step(point, start_id, config, common):
+        theta, opt, grad, alive, div_at = point
+        shared, hp = config
+        k, k_end, env = common
+        if spec.full_batch:
+            g = grad
+        else:
+            epoch = (k // env.batches_per_epoch).astype(jnp.uint32)
+            first = ((k % env.batches_per_epoch) * env.batch).astype(jnp.uint32)
+            idx = shuffled_index(env.seed, start_id, epoch, first + slots, spec.log2_n)
+            weights = jnp.where(slots < env.batch.astype(jnp.uint32), 1.0 / env.batch.astype(jnp.float32), 0.0)
+            g = batch_grad(*theta, env.table[idx], weights, env)
+        delta, opt1 = rule.point_update(g, opt, theta, k, shared, hp)
+        theta1 = (theta[0] + delta[0], theta[1] + delta[1])
+        loss1, grad1, bad = evaluate(theta1, env)
+        active = k < k_end
+        newly = alive & bad & active
+        alive1 = alive & ~newly
+        keep = alive1 & active
+
+        def kept(new: Any, old: Any) -> Any:
+            return jax.tree.map(lambda a, b: jnp.where(keep, a, b), new, old)
+
+        record = Record(
+            positions=jnp.stack([jnp.where(alive1, theta1[0], nan), jnp.where(alive1, theta1[1], nan)]),
+            loss=jnp.where(alive1, loss1, nan),
+            grad_norm=jnp.where(alive1, jnp.sqrt(grad1[0] * grad1[0] + grad1[1] * grad1[1]), nan),
+            test_loss=jnp.where(alive1, test_xy(*theta1, env), nan) if spec.has_test else None,
+        )
+        new = (
+            kept(theta1, theta),
+            kept(opt1, opt),
+            kept(grad1, grad),
+            alive1,
+            jnp.where(newly, k + 1, div_at),
+        )
+        return new, record
+
+    # starts: vmapped over S (point state, start ids); configs: over C (point state, config).
+    over_starts = jax.vmap(point_step, in_axes=(0, 0, None, None))
+    batched_step = jax.vmap(over_starts, in_axes=(0, None, 0, None))
+
+    def advance(carry: Carry, start_ids: Array, k_end: Array, hp: Any, env: Env):
+        point = (carry.theta, carry.opt, carry.grad, carry.alive, carry.diverged_at)
+        (theta, opt, grad, alive, div_at), record = batched_step(point, start_ids, (carry.shared, hp), (carry.step, k_end, env))
+        shared = rule.shared_next(carry.shared, hp)
+        return Carry(theta, opt, grad, alive, div_at, carry.step + 1, shared), record
+
+    def point_init(theta, env):
+        pair = (theta[0], theta[1])
+        loss, grad, bad = evaluate(pair, env)
+        record = Record(
+            positions=jnp.where(bad, nan, theta),
+            loss=jnp.where(bad, nan, loss),
+            grad_norm=jnp.where(bad, nan, jnp.sqrt(grad[0] * grad[0] + grad[1] * grad[1])),
+            test_loss=jnp.where(bad, nan, test_loss(theta, env)) if spec.has_test else None,
+        )
+        return grad, ~bad, jnp.where(bad, 0, -1).astype(jnp.int32), record
+
+    init_over_starts = jax.vmap(point_init, in_axes=(0, None))
+
+    # The rule's per-point state: vmapped over starts (theta, id) and configurations (hp).
+    opt_init = jax.vmap(jax.vmap(rule.point_init, in_axes=(0, 0, None)), in_axes=(None, None, 0))
+
+    def init_body(starts: Array, start_ids: Array, hp: Any, env: Env):
+        grad, alive, div_at, record = init_over_starts(starts, env)
+        c = jax.tree.leaves(hp)[0].shape[0]
+
+        def tile(x):
+            return jnp.broadcast_to(x, (c, *x.shape))
+
+        def tile_vector(x):  # [S, 2] -> ([C, S], [C, S])
+            return tile(x[:, 0]), tile(x[:, 1])
+
+        grad = tile(grad[0]), tile(grad[1])
+        opt = opt_init((starts[:, 0], starts[:, 1]), start_ids, hp)
+        shared = rule.shared_init(hp)
+        carry = Carry(tile_vector(starts), opt, grad, tile(alive), tile(div_at), jnp.zeros((), jnp.int32), shared)
+        return carry, jax.tree.map(tile, record)
+
+    def chunk_body(carry: Carry, buffers: Record, start_ids: Array, k_end: Array, hp: Any, env: Env):
+        def body(i, state):
+            c, bufs = state
+            c, record = advance(c, start_ids, k_end, hp, env)
+            bufs = jax.tree.map(lambda b, r: jax.lax.dynamic_update_index_in_dim(b, r, i, 0), bufs, record)
+            return c, bufs
+
+        return jax.lax.fori_loop(0, CHUNK_STEPS, body, (carry, buffers))
+
+    def final_body(carry: Carry, start_ids: Array, k_end: Array, hp: Any, env: Env):
+        def body(c: Carry) -> Carry:
+            return advance(c, start_ids, k_end, hp, env)[0]
+
+        return jax.lax.while_loop(lambda c: c.step < k_end, body, carry)
+
+    if spec.devices > 1:
+        # Several devices: each runs the very program one device would, on its slice of the
+        # starts (shard_map, not the automatic partitioner, whose rewritten program may round
+        # differently), so a sharded run equals the one-device run bit for bit.
+        mesh = Mesh(np.asarray(jax.devices()[: spec.devices]), ("starts",))
+        # Partition specs shaped like the pytrees they describe (the NamedTuples hold specs here).
+        by_start: Any = PartitionSpec(None, "starts")
+        whole: Any = PartitionSpec()
+        by_start_t: Any = PartitionSpec(None, None, "starts")  # [K, C, S, ...] record buffers
+        carry_spec = Carry(by_start, by_start, by_start, by_start, by_start, whole, whole)
+        row_spec = Record(by_start, by_start, by_start, by_start if spec.has_test else None)
+        buffer_spec = Record(by_start_t, by_start_t, by_start_t, by_start_t if spec.has_test else None)
+        ids = PartitionSpec("starts")
+        init_body = jax.shard_map(init_body, mesh=mesh, in_specs=(ids, ids, whole, whole), out_specs=(carry_spec, row_spec))
+        chunk_body = jax.shard_map(
+            chunk_body, mesh=mesh, in_specs=(carry_spec, buffer_spec, ids, whole, whole, whole), out_specs=(carry_spec, buffer_spec)
+        )
+        final_body = jax.shard_map(final_body, mesh=mesh, in_specs=(carry_spec, ids, whole, whole, whole), out_specs=carry_spec)
+
+    init = jax.jit(init_body)
+    # The chunk writes its records into buffers it is handed back every time (donated):
+    # a scan's stacked output would be a fresh allocation per chunk, and on a CPU first
+    # touching fresh memory costs more than computing the steps.
+    chunk = jax.jit(chunk_body, donate_argnums=(0, 1))
+    final = jax.jit(final_body, donate_argnums=(0,))
+    return init, chunk, final
+
+
+class Layout:
+    """Where arrays live: on the default device, or — when several devices are visible — with
+    the start axis split across all of them (every start is independent, so the split needs no
+    communication) and everything else replicated."""
+
+    def __init__(self, n_starts_padded: int) -> None:
+        self.devices = shard_count(n_starts_padded)
+        self.mesh: Mesh | None = None
+        if self.devices > 1:
+            self.mesh = Mesh(np.asarray(jax.devices()[: self.devices]), ("starts",))
+
+    def replicated(self, tree: Any) -> Any:
+        if self.mesh is None:
+            return jax.device_put(tree)
+        return jax.device_put(tree, NamedSharding(self.mesh, PartitionSpec()))
+
+    def by_start(self, tree: Any, axis: int) -> Any:
+        """Put arrays whose axis ``axis`` is the start axis."""
+        if self.mesh is None:
+            return jax.device_put(tree)
+        spec = PartitionSpec(*([None] * axis), "starts")
+        return jax.device_put(tree, NamedSharding(self.mesh, spec))
+
+
+def shard_count(n_starts_padded: int) -> int:
+    """How many devices a run's starts are split across: all visible ones, or the largest power
+    of two of them that divides the padded start count (starts are padded to powers of two)."""
+    n = len(jax.devices())
+    while n > 1 and (n_starts_padded % n or n & (n - 1)):
+        n -= 1
+    return n

@@ -1,0 +1,13 @@
+"""The core's hard limits on a run's size, declared once.  The server's settings (server/settings.py)
+may lower each of them, never raise it; the request models and the page read them from here or
+from the server's limits answer (GET /api/limits)."""
+
+from __future__ import annotations
+
+MAX_CONFIGS = 8  # configurations raced in one run
+MAX_STARTS = 1 << 22  # starts in one run
+MAX_STEPS = 100_000  # steps in one run
+MAX_GRID = 2048  # points per side of a start grid or a basin map
+MAX_GRID_SIDE = 512  # points per side of a loss grid
+MAX_BATCH = 1 << 20  # examples in a minibatch (each surface's data set bounds it further)
+MAX_SEED = 2**32 - 1  # seeds are unsigned 32-bit integers
