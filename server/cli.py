@@ -8,6 +8,8 @@ import time
 
 import numpy as np
 
+from errorscape import __version__
+
 
 def demo(steps: int) -> None:
     """Race the presets on the narrow valley and print where each ends: a first look at the engine."""
@@ -58,6 +60,7 @@ def serve(host: str, port: int, workers: int, open_browser: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="errorscape", description="An interactive error-surface lab.")
+    parser.add_argument("--version", action="version", version=f"errorscape {__version__}")
     sub = parser.add_subparsers(dest="command")
     serve_parser = sub.add_parser("serve", help="start the web server")
     serve_parser.add_argument("--host", default="127.0.0.1")

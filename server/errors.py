@@ -51,7 +51,8 @@ def field_detail(err: FieldError) -> list[dict[str, Any]]:
 def error_detail(err: Exception) -> Any:
     """The ``detail`` of a refused request, the same over HTTP and the WebSocket."""
     if isinstance(err, ValidationError):
-        return validation_detail(err.errors())
+        # A message's fields are a request body's fields: located as FastAPI locates them.
+        return validation_detail([{**e, "loc": ("body", *e.get("loc", ()))} for e in err.errors()])
     if isinstance(err, FormulaError):
         return formula_detail(err)
     if isinstance(err, FieldError):

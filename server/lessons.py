@@ -12,7 +12,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from errorscape.server.app_state import AppState
+from errorscape.surfaces.critical import escape_step
 from errorscape.surfaces.optimizer import preset
+from errorscape.surfaces.registry import get_surface
 
 Text = dict[str, str]  # language -> text
 
@@ -42,9 +45,10 @@ def state(
     seed: int = 0,
     test: bool = False,
 ) -> dict[str, Any]:
-    """A scene's app state.  Starts are the surface's defaults, a grid and clicked points; never
-    random ones, so the start list is plain arithmetic here and in the browser alike."""
-    return {
+    """A scene's app state, checked by the page's state model (server/app_state.py).  Starts are
+    the surface's defaults, a grid and clicked points; never random ones, so the start list is
+    plain arithmetic here and in the browser alike."""
+    fields = {
         "surface": surface,
         "params": dict(params or {}),
         "starts": {"clicks": [list(map(float, p)) for p in clicks or []], "random": 0, "grid": grid, "defaults": defaults},
@@ -57,6 +61,7 @@ def state(
         "test": test,
         "selected": None,
     }
+    return AppState.model_validate(fields).model_dump(mode="json", exclude_unset=True)
 
 
 def scene(
@@ -75,7 +80,9 @@ def lesson(key: str, title: Text, claim: Text, scenes: list[dict[str, Any]]) -> 
 VALLEY = {"kappa": 1000.0, "noise": 0.0}  # κ = 1000: the steep direction allows η < 2/κ = 0.002
 BLOWUP = {"kappa": 100.0, "noise": 0.0}
 BLOWUP_START = [5.0, -1.0]
-SADDLE_ESCAPE_STEP = 0.08  # what the app's escape button steps: 2 % of two_weight_net's 4-wide domain
+# The escape button's step from two_weight_net's saddle at the origin, along its escape
+# direction (1, 1)/√2 (surfaces/critical.py; the tests check it against the analysis).
+SADDLE_ESCAPE_STEP = escape_step(get_surface("two_weight_net"))
 BATCH_EPOCHS = 40
 N_EXAMPLES = 64
 

@@ -178,6 +178,7 @@ class AnalyzeResponse(BaseModel):
     eigenvectors: list[list[float | None]]  # columns are eigenvectors, as in numpy.linalg.eigh
     kind: Literal["minimum", "maximum", "saddle", "not_critical", "degenerate"]
     escape_direction: list[float | None] | None
+    escape_point: list[float | None] | None  # where the page's "escape" button puts a new start
 
 
 class BasinRequest(_OnSurface):

@@ -18,6 +18,8 @@ from errorscape.surfaces.sampling import grid_starts
 
 @dataclass(frozen=True)
 class BasinMap:
+    """Which minimum each start of a lattice reaches (see :func:`basin_map`)."""
+
     starts: np.ndarray  # [n*n, 2], row by row (y outer, x inner)
     basin: np.ndarray  # [n*n] int32: index into ``minima``, −1 for none reached or diverged
     final_loss: np.ndarray  # [n*n], NaN where diverged
@@ -45,6 +47,14 @@ def basin_map(
     surface_params: Mapping[str, Any] | None = None,
     data_seed: int = DATA_SEED,
 ) -> BasinMap:
+    """Which minimum each start of a ``grid`` × ``grid`` lattice over the domain reaches under
+    one ``optimizer`` (any form :func:`simulate` takes) after ``steps`` updates.
+
+    Returns a :class:`BasinMap`: ``starts`` [grid², 2] (row by row, y outer), ``basin``
+    [grid²] (index into ``minima``, −1 for none or diverged), ``final_loss`` [grid²] and the
+    ``minima`` (the surface's known ones, or those :func:`find_critical_points` finds).
+    ``grid`` is 2 to 2,048; ``steps``, ``batch_size``, ``seed``, ``surface_params`` and ``data_seed`` are as in
+    :func:`simulate`."""
     s = get_surface(surface)
     if isinstance(grid, bool) or not isinstance(grid, int) or not 2 <= grid <= MAX_GRID:
         raise FieldError(("grid",), f"must be an integer between 2 and {MAX_GRID}")

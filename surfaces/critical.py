@@ -32,11 +32,19 @@ from errorscape.surfaces.registry import DATA_SEED, Array, Surface, get_surface,
 
 GRAD_TOL = 1e-3
 EIG_TOL = 1e-4
+# The "escape" step from a saddle, as a share of the larger side of the surface's domain: far
+# enough to leave the saddle's flat middle, short enough to stay in its basin of escape.
+ESCAPE_STEP = 0.02
 Verdict = Literal["minimum", "maximum", "saddle", "not_critical", "degenerate"]
 
 
 @dataclass(frozen=True)
 class Analysis:
+    """What the Hessian says at one point: loss, gradient (2,), Hessian (2, 2), its eigenvalues
+    (ascending) and eigenvectors (columns), the verdict (``minimum``, ``maximum``, ``saddle``,
+    ``degenerate`` where an eigenvalue is zero, ``not_critical`` where the gradient is not), and
+    for a saddle the escape direction and the point one escape step away."""
+
     point: np.ndarray  # (2,)
     loss: float
     gradient: np.ndarray  # (2,)
@@ -45,6 +53,13 @@ class Analysis:
     eigenvectors: np.ndarray  # (2, 2), column i belongs to eigenvalue i
     kind: Verdict
     escape_direction: np.ndarray | None  # unit vector along the most negative eigenvalue, saddles only
+    escape_point: np.ndarray | None  # one escape step (ESCAPE_STEP of the domain) along it, saddles only
+
+
+def escape_step(surface: Surface) -> float:
+    """The length of the escape step on ``surface``."""
+    (x0, x1), (y0, y1) = surface.domain
+    return ESCAPE_STEP * max(x1 - x0, y1 - y0)
 
 
 def verdict(gradient: np.ndarray, eigenvalues: np.ndarray) -> Verdict:
@@ -115,6 +130,7 @@ def _analyses(surface: Surface, points: np.ndarray, params: Mapping[str, Any] | 
         w, v = np.linalg.eigh(h.astype(np.float64))
         v = np.stack([_orient(v[:, 0]), _orient(v[:, 1])], axis=1)
         kind = verdict(g, w)
+        escape = v[:, 0].astype(np.float32) if kind == "saddle" else None
         out.append(
             Analysis(
                 point=p,
@@ -124,14 +140,17 @@ def _analyses(surface: Surface, points: np.ndarray, params: Mapping[str, Any] | 
                 eigenvalues=w.astype(np.float32),
                 eigenvectors=v.astype(np.float32),
                 kind=kind,
-                escape_direction=v[:, 0].astype(np.float32) if kind == "saddle" else None,
+                escape_direction=escape,
+                escape_point=None if escape is None else (p + escape_step(surface) * escape).astype(np.float32),
             )
         )
     return out
 
 
 def analyze(surface: str | Surface, point: Any, surface_params: Mapping[str, Any] | None = None, data_seed: int = DATA_SEED) -> Analysis:
-    """Loss, gradient, Hessian, eigen-decomposition and verdict at one point (full batch)."""
+    """Loss, gradient, Hessian, eigen-decomposition and verdict at one ``point`` (two numbers)
+    of the full-batch loss; ``surface_params`` and ``data_seed`` as in :func:`simulate`.  Returns an
+    :class:`Analysis`; a bad point raises FieldError."""
     s = get_surface(surface)
     return _analyses(s, _check_point(point)[None], surface_params, data_seed)[0]
 
@@ -139,7 +158,8 @@ def analyze(surface: str | Surface, point: Any, surface_params: Mapping[str, Any
 def minimum_ratio(
     surface: str | Surface, points: Any, surface_params: Mapping[str, Any] | None = None, data_seed: int = DATA_SEED
 ) -> np.ndarray:
-    """For each point, the share of the Hessian's eigenvalues that are positive (0, ½ or 1).
+    """For each of ``points`` [P, 2], the share of the Hessian's eigenvalues that are positive
+    (0, ½ or 1): an array [P], NaN where a point is not finite.
 
     The lecture's "minimum ratio": a true minimum has ratio 1; points where training stalls
     usually have ratio below 1, i.e. they are saddle-like.
@@ -184,6 +204,8 @@ def _newton(surface: Surface, iterations: int):
 
 @dataclass(frozen=True)
 class FoundPoint:
+    """A critical point found by Newton's method: where, its verdict, loss and eigenvalues."""
+
     point: np.ndarray
     kind: Verdict
     loss: float
@@ -204,8 +226,9 @@ def find_critical_points(
     grid: int = 24,
     data_seed: int = DATA_SEED,
 ) -> list[FoundPoint]:
-    """Critical points inside the plot domain, found by Newton from a grid × grid of starts,
-    de-duplicated, classified, sorted by loss."""
+    """Critical points inside the plot domain, found by Newton from a ``grid`` × ``grid`` (2 to
+    128) lattice of starts, de-duplicated, classified and sorted by loss: a list of
+    :class:`FoundPoint`."""
     s = get_surface(surface)
     if not 2 <= int(grid) <= 128:
         raise FieldError(("grid",), "must be between 2 and 128")

@@ -18,6 +18,8 @@ from errorscape.surfaces.registry import DATA_SEED, Surface, get_surface, surfac
 
 @dataclass(frozen=True)
 class LossGrid:
+    """The loss over a regular grid of the surface's domain."""
+
     x: np.ndarray  # [n]
     y: np.ndarray  # [n]
     z: np.ndarray  # [n, n]: z[i, j] is the loss at (x[j], y[i]); NaN where not finite
@@ -37,6 +39,9 @@ def loss_grid(
     split: Literal["train", "test"] = "train",
     data_seed: int = DATA_SEED,
 ) -> LossGrid:
+    """The full-batch loss on an ``n`` × ``n`` grid (2 to 512) over the surface's domain:
+    ``split="test"`` for the test set's loss where the surface has one.  ``surface_params`` as
+    in :func:`simulate`, and ``data_seed``.  Returns a :class:`LossGrid` (x [n], y [n], z [n, n])."""
     s = get_surface(surface)
     if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= MAX_GRID_SIDE:
         raise FieldError(("n",), f"must be an integer between 2 and {MAX_GRID_SIDE}")

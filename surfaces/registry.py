@@ -215,6 +215,8 @@ def register(surface: Surface) -> Surface:
 
 
 def get_surface(name: str | Surface) -> Surface:
+    """The surface of that name (``surface_names()``, or a typed formula's ``custom:…`` name);
+    a :class:`Surface` is returned as it is.  An unknown name raises FieldError."""
     if isinstance(name, Surface):
         return name
     if not isinstance(name, str):
@@ -237,6 +239,7 @@ def is_registered(surface: Surface) -> bool:
 
 
 def surface_names() -> tuple[str, ...]:
+    """The built-in surfaces' names, in the catalogue's order."""
     return tuple(_REGISTRY)
 
 

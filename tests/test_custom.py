@@ -16,8 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from errorscape import surfaces
-from errorscape.surfaces import kernels
-from errorscape.surfaces import registry
+from errorscape.surfaces import kernels, registry
 from errorscape.surfaces.basins import basin_map
 from errorscape.surfaces.critical import analyze, find_critical_points
 from errorscape.surfaces.custom import custom_surface

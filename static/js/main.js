@@ -1,20 +1,17 @@
 // The one module that touches the DOM: builds the controls, keeps them and the URL in step
 // with the state, streams runs and draws them with Plotly.
-import { FormulaError, analyze, basinMap, getCustom, getGrid, getLessons, getOptimizers, getSurfaces, getTiming, RunStream } from "./api.js";
+import { FormulaError, analyze, basinMap, getCustom, getGrid, getLessons, getLimits, getOptimizers, getSurfaces, getTiming, RunStream } from "./api.js";
 import { chartLayout, cursor, gradChart, lossChart, lrChart, ratioChart, timingChart, timingLayout } from "./charts.js";
 import { language, setLanguage, t } from "./i18n.js";
 import { movingScene, nearestDot, paintScene } from "./overlay.js";
 import { download, loadImage, recordVideo, saveCanvas, savePng, videoSupported } from "./recorder.js";
 import {
-  MAX_CONFIGS,
-  MOMENTUM_MODES,
-  PRESET_NAMES,
-  SCHEDULES,
-  SIGMA_MODES,
   configFromPreset,
   defaultCustom,
+  fieldShown,
   fromHash,
   isOptax,
+  maxConfigs,
   optaxConfig,
   optimizerRequest,
   runRequest,
@@ -47,6 +44,9 @@ const BASIN_PASSES = [32, 64, 128]; // coarse first, so the map appears at once 
 const app = {
   surfaces: [],
   optax: [], // GET /api/optimizers' optax list: names, hyperparameter ranges, static values
+  // Everything the server declares that the page clamps or offers: {surfaces, fields, presets,
+  // optax, limits} (GET /api/surfaces, /api/optimizers, /api/limits).
+  catalog: null,
   custom: null, // the typed formula's surface as POST /api/custom described it
   state: null,
   grid: null, // {train, test} models of the loss on a grid
@@ -84,7 +84,7 @@ function customSurface(answer) {
     name: "custom",
     title: { en: text, "zh-TW": text, "zh-CN": text },
     description: answer ? answer.description : { en: "", "zh-TW": "", "zh-CN": "" },
-    params: answer ? answer.params : [{ name: "noise", min: 0, max: 5, default: 0, description: "" }],
+    params: answer ? answer.params : app.catalog.limits.custom_params,
     domain: app.state.custom.domain,
     critical_points: [],
     default_starts: answer ? answer.default_starts : [],
@@ -95,11 +95,19 @@ function customSurface(answer) {
 
 function configLabel(config, i) {
   if (isOptax(config)) return `#${i + 1} ${config.optax} η=${Number(config.hyper.learning_rate).toPrecision(2)}`;
+  // η, then every choice that differs from the rule's default, each with those of its numbers
+  // that differ from their defaults (momentum's λ), then the warm-up if any.
   const parts = [`#${i + 1} η=${config.lr.toPrecision(2)}`];
-  if (config.momentum !== "none") parts.push(config.momentum === "heavy_ball" ? `λ=${config.lam}` : config.momentum);
-  if (config.sigma !== "none") parts.push(`σ=${config.sigma}`);
-  if (config.schedule !== "constant") parts.push(config.schedule);
-  if (config.warmup_steps > 0) parts.push(`warm-up ${config.warmup_steps}`);
+  const fields = app.catalog.fields;
+  for (const choice of fields.filter((f) => f.kind === "choice" && config[f.name] !== f.default)) {
+    parts.push(config[choice.name]);
+    for (const f of fields) {
+      if (f.shown_when && f.shown_when.field === choice.name && fieldShown(f, config) && config[f.name] !== f.default) {
+        parts.push(`${f.name}=${config[f.name]}`);
+      }
+    }
+  }
+  if (config.warmup_steps > 0) parts.push(`${t("warmup_steps")} ${config.warmup_steps}`);
   return parts.join(" ");
 }
 
@@ -221,7 +229,7 @@ function buildConfigTabs() {
   add.type = "button";
   add.id = "add-config";
   add.textContent = t("add_config");
-  add.disabled = app.state.configs.length >= MAX_CONFIGS;
+  add.disabled = app.state.configs.length >= maxConfigs(app.catalog);
   add.addEventListener("click", () => {
     app.state.configs.push({ ...app.state.configs[app.state.active] });
     app.state.active = app.state.configs.length - 1;
@@ -265,7 +273,7 @@ function rulePicker(config) {
   sel.value = isOptax(config) ? config.optax : "lecture";
   sel.addEventListener("change", () => {
     const entry = app.optax.find((o) => o.name === sel.value);
-    app.state.configs[app.state.active] = entry ? optaxConfig(entry) : configFromPreset("sgd");
+    app.state.configs[app.state.active] = entry ? optaxConfig(entry) : configFromPreset(Object.keys(app.catalog.presets)[0], app.catalog);
     buildOptimizer();
     changed();
   });
@@ -319,18 +327,29 @@ function optaxControls(config) {
   return controls;
 }
 
+// A slider for a declared number: its control range, log scale and integer steps as declared.
+function fieldSlider(field, value, onInput) {
+  if (field.log) {
+    const lo = Math.log10(field.control_min);
+    return slider({ id: field.name, label: t(field.name), min: lo, max: Math.log10(field.control_max), step: 0.01, value: Math.max(value, 10 ** lo), log: true, onInput });
+  }
+  const step = field.integer ? 1 : (field.control_max - field.control_min) / 1000;
+  const format = field.integer ? (v) => String(v) : undefined;
+  return slider({ id: field.name, label: t(field.name), min: field.control_min, max: field.control_max, step, value, format, onInput });
+}
+
 function buildOptimizer() {
   buildConfigTabs();
   const config = app.state.configs[app.state.active];
   const presets = $("presets");
   presets.replaceChildren(
-    ...PRESET_NAMES.map((name) => {
+    ...Object.keys(app.catalog.presets).map((name) => {
       const b = document.createElement("button");
       b.type = "button";
       b.id = `preset-${name}`;
       b.textContent = name;
       b.addEventListener("click", () => {
-        app.state.configs[app.state.active] = configFromPreset(name);
+        app.state.configs[app.state.active] = configFromPreset(name, app.catalog);
         buildOptimizer();
         changed();
       });
@@ -351,38 +370,16 @@ function buildOptimizer() {
     buildOptimizer();
     changed();
   };
-  const controls = [
-    rulePicker(config),
-    slider({ id: "lr", label: t("lr"), min: -4, max: 1, step: 0.01, value: config.lr, log: true, onInput: set("lr") }),
-    select({ id: "momentum", label: t("momentum"), options: MOMENTUM_MODES, value: config.momentum, onChange: rebuild("momentum") }),
-  ];
-  if (config.momentum === "heavy_ball" || config.momentum === "nesterov") {
-    controls.push(slider({ id: "lam", label: t("lam"), min: 0, max: 0.99, step: 0.01, value: config.lam, onInput: set("lam") }));
+  // The lecture rule's controls, built from its declared fields (GET /api/optimizers): a list
+  // per choice, a slider per number that matters under the current choices.
+  const controls = [rulePicker(config)];
+  for (const field of app.catalog.fields) {
+    if (field.kind === "choice") {
+      controls.push(select({ id: field.name, label: t(field.name), options: field.choices, value: config[field.name], onChange: rebuild(field.name) }));
+    } else if (field.control && fieldShown(field, config)) {
+      controls.push(fieldSlider(field, config[field.name], set(field.name)));
+    }
   }
-  if (config.momentum === "adam") {
-    controls.push(slider({ id: "beta1", label: t("beta1"), min: 0, max: 0.999, step: 0.001, value: config.beta1, onInput: set("beta1") }));
-  }
-  controls.push(select({ id: "sigma", label: t("sigma"), options: SIGMA_MODES, value: config.sigma, onChange: rebuild("sigma") }));
-  if (config.sigma === "rmsprop") {
-    controls.push(slider({ id: "alpha", label: t("alpha"), min: 0, max: 0.999, step: 0.001, value: config.alpha, onInput: set("alpha") }));
-  }
-  if (config.sigma === "adam") {
-    controls.push(slider({ id: "beta2", label: t("beta2"), min: 0.9, max: 0.9999, step: 0.0001, value: config.beta2, onInput: set("beta2") }));
-  }
-  if (config.sigma !== "none") {
-    controls.push(
-      slider({ id: "eps", label: t("eps"), min: -10, max: -1, step: 0.1, value: Math.max(config.eps, 1e-10), log: true, onInput: set("eps") }),
-    );
-  }
-  controls.push(select({ id: "schedule", label: t("schedule"), options: SCHEDULES, value: config.schedule, onChange: rebuild("schedule") }));
-  if (config.schedule === "exponential") {
-    controls.push(
-      slider({ id: "decay_rate", label: t("decay_rate"), min: 0.9, max: 1, step: 0.0005, value: config.decay_rate, onInput: set("decay_rate") }),
-    );
-  }
-  controls.push(
-    slider({ id: "warmup_steps", label: t("warmup_steps"), min: 0, max: 500, step: 1, value: config.warmup_steps, format: (v) => String(v), onInput: set("warmup_steps") }),
-  );
   $("optimizer-controls").replaceChildren(...controls);
 }
 
@@ -482,7 +479,7 @@ function changed({ grid = false } = {}) {
     pending = null;
     if (!app.grid) await loadGrid();
     stopPlaying();
-    const body = runRequest(app.state, surface());
+    const body = runRequest(app.state, surface(), app.catalog.limits.max_starts);
     if (!body.starts.length) {
       app.run = null;
       app.stats = null;
@@ -894,12 +891,11 @@ async function showAnalysis(point) {
   drawSurface();
 }
 
+// One escape step from a saddle: the server says where it lands (surfaces/critical.py).
 function escape() {
   const a = app.analysis;
-  if (!a || !a.escape_direction) return;
-  const [[x0, x1], [y0, y1]] = surface().domain;
-  const step = 0.02 * Math.max(x1 - x0, y1 - y0);
-  app.state.starts.clicks.push([app.analysisPoint[0] + step * a.escape_direction[0], app.analysisPoint[1] + step * a.escape_direction[1]]);
+  if (!a || !a.escape_point) return;
+  app.state.starts.clicks.push([a.escape_point[0], a.escape_point[1]]);
   changed();
 }
 
@@ -1072,7 +1068,7 @@ function clearAnalysis() {
 function showScene(i, k) {
   const scene = app.lessons[i].scenes[k];
   app.lesson = { lesson: i, scene: k };
-  app.state = sanitize({ ...scene.state, lang: app.state.lang, speed: app.state.speed }, app.surfaces, app.optax);
+  app.state = sanitize({ ...scene.state, lang: app.state.lang, speed: app.state.speed }, app.catalog);
   clearAnalysis();
   render();
   changed({ grid: true });
@@ -1183,7 +1179,7 @@ function wire() {
     });
   }
   $("add-random").addEventListener("click", () => {
-    app.state.starts.random = Math.min(10000, app.state.starts.random + Math.max(1, Number($("random-count").value) || 1));
+    app.state.starts.random = Math.min(app.catalog.limits.max_starts, app.state.starts.random + Math.max(1, Number($("random-count").value) || 1));
     changed();
   });
   $("add-grid").addEventListener("click", () => {
@@ -1200,9 +1196,10 @@ function wire() {
     app.run = null;
     changed();
   });
-  for (const [id, key, max] of [["steps", "steps", 5000], ["batch-size", "batch", 64], ["seed", "seed", 4294967295]]) {
+  for (const [id, key] of [["steps", "steps"], ["batch-size", "batch"], ["seed", "seed"]]) {
     $(id).addEventListener("change", () => {
-      const limit = key === "batch" ? surface().n_examples : max;
+      const limits = app.catalog.limits;
+      const limit = { steps: limits.max_steps, batch: surface().n_examples, seed: limits.max_seed }[key];
       const v = Math.max(key === "steps" ? 1 : 0, Math.min(limit, Math.round(Number($(id).value) || 0)));
       app.state[key] = v;
       $(id).value = String(v);
@@ -1300,9 +1297,10 @@ function wirePlotClicks() {
 }
 
 async function start() {
-  const [catalogue, optimizers] = await Promise.all([getSurfaces(), getOptimizers()]);
+  const [catalogue, optimizers, limits] = await Promise.all([getSurfaces(), getOptimizers(), getLimits()]);
   app.surfaces = catalogue;
   app.optax = optimizers.optax;
+  app.catalog = { surfaces: catalogue, fields: optimizers.fields, presets: optimizers.presets, optax: optimizers.optax, limits };
   try {
     const content = await getLessons();
     app.lessons = content.lessons;
@@ -1310,7 +1308,7 @@ async function start() {
   } catch (err) {
     status(`${t("error")}: ${err.message}`); // the lab works without its lessons
   }
-  app.state = fromHash(window.location.hash, app.surfaces, app.optax);
+  app.state = fromHash(window.location.hash, app.catalog);
   render();
   wire();
   await loadGrid();
@@ -1321,7 +1319,7 @@ async function start() {
 }
 
 window.addEventListener("hashchange", () => {
-  const next = fromHash(window.location.hash, app.surfaces, app.optax);
+  const next = fromHash(window.location.hash, app.catalog);
   if (toHash(next) === toHash(app.state)) return;
   app.state = next;
   render();

@@ -1,56 +1,44 @@
 // The whole app state: one object with a declared schema, mirrored in the URL hash so that a
 // copied link reproduces the run exactly (the seed included). Pure: no DOM here.
 
-export const MAX_CONFIGS = 4;
-export const PRESET_NAMES = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"];
-export const MOMENTUM_MODES = ["none", "heavy_ball", "nesterov", "adam"];
-export const SIGMA_MODES = ["none", "adagrad", "rmsprop", "adam"];
-export const SCHEDULES = ["constant", "inv_sqrt", "exponential", "cosine"];
+// Every bound, choice, preset and limit comes from the server (one declaration in Python):
+// `catalog` is {surfaces, fields, presets, optax, limits}, from GET /api/surfaces,
+// GET /api/optimizers and GET /api/limits.
 
-// The server's presets (surfaces/optimizer.py), written out so the toggles show what a
-// preset means.
-export const PRESETS = {
-  sgd: { lr: 0.01, momentum: "none", sigma: "none" },
-  momentum: { lr: 0.01, momentum: "heavy_ball", lam: 0.9, sigma: "none" },
-  nesterov: { lr: 0.01, momentum: "nesterov", lam: 0.9, sigma: "none" },
-  adagrad: { lr: 0.1, momentum: "none", sigma: "adagrad", eps: 1e-8 },
-  rmsprop: { lr: 0.01, momentum: "none", sigma: "rmsprop", alpha: 0.9, eps: 1e-8 },
-  adam: { lr: 0.01, momentum: "adam", beta1: 0.9, sigma: "adam", beta2: 0.999, eps: 1e-8 },
-};
+// How many configurations the page races side by side (its legend and colours hold four).
+export const PAGE_CONFIGS = 4;
 
-const CONFIG_SCHEMA = {
-  lr: { min: 1e-5, max: 100, default: 0.01 },
-  momentum: { choices: MOMENTUM_MODES, default: "none" },
-  lam: { min: 0, max: 0.999, default: 0.9 },
-  beta1: { min: 0, max: 0.9999, default: 0.9 },
-  sigma: { choices: SIGMA_MODES, default: "none" },
-  alpha: { min: 0, max: 0.9999, default: 0.9 },
-  beta2: { min: 0, max: 0.99999, default: 0.999 },
-  eps: { min: 0, max: 1, default: 1e-8 },
-  schedule: { choices: SCHEDULES, default: "constant" },
-  decay_rate: { min: 1e-6, max: 1, default: 0.99 },
-  warmup_steps: { min: 0, max: 100000, default: 0 },
-};
+export function maxConfigs(catalog) {
+  return Math.min(PAGE_CONFIGS, catalog.limits.max_configs);
+}
+
+// The lecture rule's fields the page holds: all but those the request derives (decay_steps).
+function heldFields(catalog) {
+  return catalog.fields.filter((f) => f.kind === "choice" || f.control);
+}
+
+function numberBounds(field) {
+  // An excluded minimum (a learning rate of 0) is approached, never reached.
+  return { min: field.min_allowed ? field.min : field.min + Math.max(1e-12, Math.abs(field.min) * 1e-12), max: field.max, default: field.default };
+}
 
 // A typed formula (surface "custom"): the text as typed and the plot domain. The server
 // checks the formula; here it is only bounded in length.
 export const DEFAULT_FORMULA = "x**2 + 10*y**2 + 0.3*sin(5*x)";
-export const MAX_FORMULA = 300;
-const DOMAIN_LIMIT = 1000;
 
 export function defaultCustom() {
   return { formula: DEFAULT_FORMULA, domain: [[-3, 3], [-3, 3]] };
 }
 
-function sanitizeCustom(raw) {
+function sanitizeCustom(raw, limits) {
   const out = defaultCustom();
   if (!raw || typeof raw !== "object") return out;
-  if (typeof raw.formula === "string" && raw.formula.length <= MAX_FORMULA) out.formula = raw.formula;
+  if (typeof raw.formula === "string" && raw.formula.length <= limits.formula_max_length) out.formula = raw.formula;
   const d = raw.domain;
   const ok =
     Array.isArray(d) &&
     d.length === 2 &&
-    d.every((r) => Array.isArray(r) && r.length === 2 && r.every((v) => Number.isFinite(v) && Math.abs(v) <= DOMAIN_LIMIT) && r[0] < r[1]);
+    d.every((r) => Array.isArray(r) && r.length === 2 && r.every((v) => Number.isFinite(v) && Math.abs(v) <= limits.domain_bound) && r[0] < r[1]);
   if (ok) out.domain = d.map((r) => [r[0], r[1]]);
   return out;
 }
@@ -59,7 +47,7 @@ function sanitizeCustom(raw) {
 // clamped to the listed ranges; static values must be one of their choices.
 export function optaxConfig(entry, hyper = {}) {
   const out = { optax: entry.name, hyper: {} };
-  for (const h of entry.hyper) out.hyper[h.name] = number(hyper[h.name], { min: h.min_allowed ? h.min : h.min + 1e-12, max: h.max, default: h.default });
+  for (const h of entry.hyper) out.hyper[h.name] = number(hyper[h.name], numberBounds(h));
   for (const s of entry.static) out.hyper[s.name] = s.choices.includes(hyper[s.name]) ? hyper[s.name] : s.default;
   return out;
 }
@@ -68,19 +56,20 @@ export function isOptax(config) {
   return typeof config.optax === "string";
 }
 
-export function configFromPreset(name) {
-  const base = Object.fromEntries(Object.entries(CONFIG_SCHEMA).map(([k, v]) => [k, v.default]));
-  return { ...base, ...PRESETS[name] };
+// A preset as the page holds it: every held field of the rule, as the server's preset sets it.
+export function configFromPreset(name, catalog) {
+  const preset = catalog.presets[name] || Object.values(catalog.presets)[0];
+  return Object.fromEntries(heldFields(catalog).map((f) => [f.name, preset[f.name]]));
 }
 
-export function defaultState() {
+export function defaultState(catalog) {
   return {
     lang: "en",
     surface: "narrow_valley",
     custom: defaultCustom(), // used when surface is "custom"
     params: {},
     starts: { clicks: [], random: 0, grid: 0, defaults: true },
-    configs: [configFromPreset("sgd")],
+    configs: [configFromPreset(Object.keys(catalog.presets)[0], catalog)],
     active: 0,
     steps: 300,
     batch: 0,
@@ -92,9 +81,12 @@ export function defaultState() {
   };
 }
 
+// Whether a field of the rule matters under a configuration's choices (λ only with momentum).
+export function fieldShown(field, config) {
+  return !field.shown_when || field.shown_when.values.includes(config[field.shown_when.field]);
+}
+
 export const VIEWS = ["contour", "3d"];
-// A custom surface's one parameter (surfaces/custom.py): additive minibatch noise.
-const CUSTOM_NOISE = { name: "noise", min: 0, max: 5, default: 0 };
 export const SPEEDS = [0.25, 0.5, 1, 2, 4];
 
 function number(value, { min, max, default: fallback }, integer = false) {
@@ -103,26 +95,27 @@ function number(value, { min, max, default: fallback }, integer = false) {
   return integer ? Math.round(v) : v;
 }
 
-function sanitizeConfig(raw) {
+function sanitizeConfig(raw, catalog) {
   const out = {};
-  for (const [key, spec] of Object.entries(CONFIG_SCHEMA)) {
-    const value = raw && typeof raw === "object" ? raw[key] : undefined;
-    out[key] = spec.choices ? (spec.choices.includes(value) ? value : spec.default) : number(value, spec);
+  for (const field of heldFields(catalog)) {
+    const value = raw && typeof raw === "object" ? raw[field.name] : undefined;
+    out[field.name] = field.kind === "choice" ? (field.choices.includes(value) ? value : field.default) : number(value, numberBounds(field));
   }
   return out;
 }
 
-// Anything read from a URL is untrusted: every field is checked and clamped to the schema.
-// `surfaces`: the built-in catalogue; `optax`: GET /api/optimizers' optax list.
-export function sanitize(raw, surfaces, optax = []) {
-  const s = defaultState();
+// Anything read from a URL is untrusted: every field is checked and clamped to what the server
+// declares (`catalog`, see above).
+export function sanitize(raw, catalog) {
+  const s = defaultState(catalog);
   if (!raw || typeof raw !== "object") return s;
+  const { surfaces, optax, limits } = catalog;
   if (["en", "zh-TW", "zh-CN"].includes(raw.lang)) s.lang = raw.lang;
   const surface = surfaces.find((x) => x.name === raw.surface);
   if (surface) s.surface = surface.name;
   if (raw.surface === "custom") s.surface = "custom";
-  s.custom = sanitizeCustom(raw.custom);
-  const declared = s.surface === "custom" ? [CUSTOM_NOISE] : (surfaces.find((x) => x.name === s.surface) || { params: [] }).params;
+  s.custom = sanitizeCustom(raw.custom, limits);
+  const declared = s.surface === "custom" ? limits.custom_params : (surfaces.find((x) => x.name === s.surface) || { params: [] }).params;
   if (raw.params && typeof raw.params === "object") {
     for (const p of declared) {
       if (p.name in raw.params) s.params[p.name] = number(raw.params[p.name], { min: p.min, max: p.max, default: p.default });
@@ -130,28 +123,29 @@ export function sanitize(raw, surfaces, optax = []) {
   }
   const st = raw.starts && typeof raw.starts === "object" ? raw.starts : {};
   s.starts.clicks = Array.isArray(st.clicks)
-    ? st.clicks.slice(0, 1000).filter((p) => Array.isArray(p) && p.length === 2 && p.every(Number.isFinite))
+    ? st.clicks.slice(0, limits.max_starts).filter((p) => Array.isArray(p) && p.length === 2 && p.every(Number.isFinite))
     : [];
-  s.starts.random = number(st.random, { min: 0, max: 10000, default: 0 }, true);
-  s.starts.grid = number(st.grid, { min: 0, max: 100, default: 0 }, true);
+  s.starts.random = number(st.random, { min: 0, max: limits.max_starts, default: 0 }, true);
+  s.starts.grid = number(st.grid, { min: 0, max: Math.floor(Math.sqrt(limits.max_starts)), default: 0 }, true);
   s.starts.defaults = st.defaults === undefined ? true : Boolean(st.defaults);
   if (Array.isArray(raw.configs) && raw.configs.length) {
-    s.configs = raw.configs.slice(0, MAX_CONFIGS).map((c) => {
+    s.configs = raw.configs.slice(0, maxConfigs(catalog)).map((c) => {
       const entry = c && typeof c === "object" && optax.find((o) => o.name === c.optax);
-      return entry ? optaxConfig(entry, c.hyper && typeof c.hyper === "object" ? c.hyper : {}) : sanitizeConfig(c);
+      return entry ? optaxConfig(entry, c.hyper && typeof c.hyper === "object" ? c.hyper : {}) : sanitizeConfig(c, catalog);
     });
   }
   s.active = number(raw.active, { min: 0, max: s.configs.length - 1, default: 0 }, true);
-  s.steps = number(raw.steps, { min: 1, max: 5000, default: 300 }, true);
-  s.batch = number(raw.batch, { min: 0, max: 64, default: 0 }, true);
-  s.seed = number(raw.seed, { min: 0, max: 4294967295, default: 0 }, true);
+  s.steps = number(raw.steps, { min: 1, max: limits.max_steps, default: 300 }, true);
+  const examples = s.surface === "custom" ? Infinity : (surfaces.find((x) => x.name === s.surface) || { n_examples: 0 }).n_examples;
+  s.batch = number(raw.batch, { min: 0, max: examples, default: 0 }, true);
+  s.seed = number(raw.seed, { min: 0, max: limits.max_seed, default: 0 }, true);
   if (VIEWS.includes(raw.view)) s.view = raw.view;
   s.test = raw.test === true;
   const sel = raw.selected;
   if (sel && typeof sel === "object") {
     s.selected = {
       config: number(sel.config, { min: 0, max: s.configs.length - 1, default: 0 }, true),
-      start: number(sel.start, { min: 0, max: 9999, default: 0 }, true),
+      start: number(sel.start, { min: 0, max: limits.max_starts - 1, default: 0 }, true),
     };
   }
   if (SPEEDS.includes(raw.speed)) s.speed = raw.speed;
@@ -162,12 +156,12 @@ export function toHash(state) {
   return "#" + encodeURIComponent(JSON.stringify(state));
 }
 
-export function fromHash(hash, surfaces, optax = []) {
-  if (!hash || hash.length < 2) return defaultState();
+export function fromHash(hash, catalog) {
+  if (!hash || hash.length < 2) return defaultState(catalog);
   try {
-    return sanitize(JSON.parse(decodeURIComponent(hash.slice(1))), surfaces, optax);
+    return sanitize(JSON.parse(decodeURIComponent(hash.slice(1))), catalog);
   } catch {
-    return defaultState();
+    return defaultState(catalog);
   }
 }
 
@@ -184,7 +178,7 @@ function mulberry32(seed) {
 }
 
 // The explicit start list a state describes: defaults, a grid, seeded random points, clicks.
-export function startPoints(state, surface) {
+export function startPoints(state, surface, maxStarts = Infinity) {
   const [[x0, x1], [y0, y1]] = surface.domain;
   const points = [];
   if (state.starts.defaults) points.push(...surface.default_starts);
@@ -197,7 +191,7 @@ export function startPoints(state, surface) {
   const rand = mulberry32(state.seed * 7919 + 17);
   for (let i = 0; i < state.starts.random; i++) points.push([x0 + (x1 - x0) * rand(), y0 + (y1 - y0) * rand()]);
   points.push(...state.starts.clicks);
-  return points.slice(0, 10000);
+  return points.slice(0, maxStarts);
 }
 
 // The surface part of a request: a built-in name, or "custom" with the formula.
@@ -211,8 +205,8 @@ export function optimizerRequest(config, steps) {
 }
 
 // The body of a run request (POST /api/run or the WebSocket's "run" message).
-export function runRequest(state, surface) {
-  const starts = startPoints(state, surface);
+export function runRequest(state, surface, maxStarts = Infinity) {
+  const starts = startPoints(state, surface, maxStarts);
   return {
     ...surfaceRequest(state),
     surface_params: state.params,

@@ -36,9 +36,15 @@ def end_points(page: Page) -> np.ndarray:
     return np.array(data["p"], np.float32).reshape(data["c"], data["s"], 2)
 
 
-def shot(page: Page, name: str) -> None:
+def shot(page: Page, name: str) -> Path:
+    """A screenshot into test-artifacts/, checked to be a PNG this call wrote (the folder
+    outlives runs: an old file must not pass for a new one)."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    path = ARTIFACTS / f"{name}.png"
+    path.unlink(missing_ok=True)
+    data = page.screenshot(path=str(path))
+    assert path.read_bytes() == data and data[:8] == b"\x89PNG\r\n\x1a\n", name
+    return path
 
 
 def rest_run(page: Page, server: str) -> dict:
@@ -412,8 +418,15 @@ def test_exports_png_and_webm(page, server):
     assert page.errors == []  # type: ignore[attr-defined]
 
 
-def test_artifacts_are_written():
-    assert Path(ARTIFACTS).exists()
+@pytest.mark.parametrize("width, height", [(1366, 768), (1920, 1080)])
+def test_first_visit_screenshots_are_written_by_this_run(page, server, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(server + "/")
+    page.wait_for_function(RUN_DONE, timeout=60000)
+    path = shot(page, f"first-visit-{width}x{height}")
+    # PNG's IHDR holds the image's size: the picture is of this viewport.
+    header = path.read_bytes()[16:24]
+    assert (int.from_bytes(header[:4], "big"), int.from_bytes(header[4:], "big")) == (width, height)
 
 
 def test_walking_every_scene_of_every_lesson(page, server):
