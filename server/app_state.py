@@ -39,7 +39,7 @@ _MAX_STEPS: int = _DEFAULTS["max_steps"].default
 
 def _lecture_field(field: Any) -> tuple[Any, Any]:
     if isinstance(field, ChoiceField):
-        return Literal[field.choices], ...  # type: ignore[valid-type]
+        return Literal[field.choices], ...
     return bounded(field), ...
 
 
@@ -78,7 +78,7 @@ class AppState(BaseModel):
     custom: CustomSurfaceSpec | None = None
     params: dict[str, Number] = Field(default_factory=dict)
     starts: StartsState = Field(default_factory=StartsState)
-    configs: Annotated[list[LectureConfig | OptaxSpec], Field(min_length=1, max_length=MAX_CONFIGS)]  # type: ignore[valid-type]
+    configs: Annotated[list[LectureConfig | OptaxSpec], Field(min_length=1, max_length=MAX_CONFIGS)]
     active: Annotated[Integer, Field(ge=0)] = 0
     steps: Annotated[Steps, Field(le=_MAX_STEPS)] = 300
     batch: Annotated[Integer, Field(ge=0)] = 0  # 0: full batch
