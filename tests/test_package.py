@@ -112,7 +112,10 @@ def test_a_plain_install_serves_the_page_beside_decoy_modules(dist, tmp_path):
     subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel_of(dist))], check=True)
     folder = decoy_folder(tmp_path)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    script = "import errorscape.server.app, sys; print(errorscape.__file__); print(sorted(m for m in sys.modules if m in ('surfaces', 'server')))"
+    script = (
+        "import errorscape.server.app, sys; print(errorscape.__file__); "
+        "print(sorted(m for m in sys.modules if m in ('surfaces', 'server')))"
+    )
     where = subprocess.run(
         [str(python), "-c", script],
         cwd=folder,
