@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from errorscape import __version__, surfaces
 from errorscape.server import errors
+from errorscape.server.access import ConnectionCount, host_allowed
 from errorscape.server.compute import ComputeGate
 from errorscape.server.requests import TooLarge
 from errorscape.server.routes import analyze, basin, custom, health, lessons, limits, optimizers, run, stream, timing
@@ -44,14 +45,23 @@ SECURITY_HEADERS = [
 
 
 class Guard:
-    """Pure ASGI middleware: refuses bodies over the limit with 413 (whether or not they declare
-    a length) and adds the security headers to every HTTP response."""
+    """Pure ASGI middleware: refuses requests to a host name the server does not answer to
+    (DNS rebinding), refuses bodies over the limit with 413 (whether or not they declare a
+    length) and adds the security headers to every HTTP response."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
-        self.max_body_bytes = max_body_bytes
+        self.settings = settings
+        self.max_body_bytes = settings.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        host = dict(scope.get("headers", [])).get(b"host", b"").decode("latin-1")
+        if not host_allowed(host, self.settings):
+            await self._unknown_host(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -83,6 +93,18 @@ class Guard:
             return body.pop(0) if body else await receive()
 
         await self.app(scope, replay, send_with_headers)
+
+    async def _unknown_host(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await receive()  # the connect message; closing before accepting answers 403
+            await send({"type": "websocket.close", "code": 1008, "reason": "unknown host"})
+            return
+        payload = json.dumps(
+            {"detail": "this server does not answer to that host name (ERRORSCAPE_ALLOWED_HOSTS lists more names)"}
+        ).encode()
+        headers = [(b"content-type", b"application/json"), *SECURITY_HEADERS]
+        await send({"type": "http.response.start", "status": 400, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
 
     async def _too_large(self, send: Send) -> None:
         payload = json.dumps({"detail": f"request body too large: at most {self.max_body_bytes} bytes"}).encode()
@@ -164,6 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.gate = ComputeGate(settings.concurrency, settings.queue)
     app.state.compilations_at_start = surfaces.compilation_count()
+    app.state.connections = ConnectionCount(settings.max_connections, settings.max_connections_per_client)
     app.state.timing = timing.TimingCache()  # GET /api/timing's figures, measured on its first request
     errors.install(app)
 
@@ -183,5 +206,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # The browser app last: every path no route claimed is a file of static/.
     app.mount("/", StaticFiles(directory=static_dir(), html=True), name="static")
-    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(Guard, settings=settings)
     return app

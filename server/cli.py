@@ -50,7 +50,10 @@ def serve(host: str, port: int, workers: int, open_browser: bool) -> None:
         host=host,
         port=port,
         workers=workers,
-        ws_max_size=settings.max_body_bytes,
+        # Room above the message limit, so that a message somewhat over it gets an error reply
+        # naming the limit (server/routes/stream.py) instead of a bare close; far larger ones
+        # are still cut off by the WebSocket layer.
+        ws_max_size=4 * settings.max_body_bytes,
         # Frames are float32 arrays: deflate barely shrinks them and cost 90 % of the event
         # loop's time under a classroom's load.
         ws_per_message_deflate=False,

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from errorscape.server.compute import Busy
 from errorscape.surfaces.errors import FieldError
@@ -83,6 +84,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": validation_detail(exc.errors())}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # The only 400 is a body that could not be read as JSON (not UTF-8): a 422 like
+            # every other malformed body.
+            return JSONResponse({"detail": [{"loc": ["body"], "msg": "the body is not valid JSON", "type": "json_invalid"}]}, 422)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Busy)
     async def on_busy(request: Request, exc: Busy) -> JSONResponse:

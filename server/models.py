@@ -338,7 +338,7 @@ class HealthResponse(BaseModel):
     compilations: int
     version: str
     in_flight: int  # computations running or waiting now
-    worker: int  # this process's id: tells replicas and --workers processes apart
+    worker: str  # a random token per process: tells replicas and --workers processes apart
 
 
 class ErrorResponse(BaseModel):

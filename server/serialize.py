@@ -58,10 +58,19 @@ FRAME_LAYOUT = {
 }
 
 
-def pack_frame(run_id: int, chunk: Chunk) -> bytes:
-    parts = [FRAME_HEADER.pack(FRAME_MAGIC, run_id, chunk.t0, chunk.t1 - chunk.t0)]
+def pack_frames(run_id: int, chunk: Chunk, max_bytes: int) -> list[bytes]:
+    """The chunk as frames of whole steps, each at most ``max_bytes`` (one step at least): a
+    connection then queues about one bounded frame, however large the run."""
     arrays = [chunk.positions, chunk.loss, chunk.grad_norm]
     if chunk.test_loss is not None:
         arrays.append(chunk.test_loss)
-    parts.extend(np.ascontiguousarray(a, dtype="<f4").tobytes() for a in arrays)
-    return b"".join(parts)
+    n = chunk.t1 - chunk.t0
+    step_bytes = sum(a[0].size for a in arrays) * 4
+    per_frame = max(1, (max_bytes - FRAME_HEADER.size) // max(1, step_bytes))
+    frames = []
+    for i in range(0, n, per_frame):
+        k = min(per_frame, n - i)
+        parts = [FRAME_HEADER.pack(FRAME_MAGIC, run_id, chunk.t0 + i, k)]
+        parts.extend(np.ascontiguousarray(a[i : i + k], dtype="<f4").tobytes() for a in arrays)
+        frames.append(b"".join(parts))
+    return frames

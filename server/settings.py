@@ -30,6 +30,25 @@ class Settings(BaseSettings):
     concurrency: int = Field(2, ge=1, le=64)
     queue: int = Field(128, ge=0, le=10_000)
 
+    # WebSocket streams.  A client that does not take a frame within `ws_send_timeout_s` is
+    # closed and its run dropped; a frame holds at most `ws_frame_bytes` (a chunk is split
+    # along its steps), so a connection queues at most about one frame.  Connections are
+    # capped in all and per client address.
+    ws_send_timeout_s: float = Field(10.0, gt=0, le=600)
+    ws_frame_bytes: int = Field(4_000_000, ge=65_536)
+    max_connections: int = Field(256, ge=1)
+    max_connections_per_client: int = Field(32, ge=1)
+
+    # Who may talk to the server.  `bind_host` is the address it listens on (set by
+    # `errorscape serve --host`).  Host headers: loopback names always; with a wildcard bind
+    # also IP literals and this machine's name; and `allowed_hosts` (names a proxy or a
+    # DNS record gives the server; "*" for any).  WebSocket origins: the page's own
+    # (same host and port as the request) and `allowed_origins`.  Lists are JSON in the
+    # environment: ERRORSCAPE_ALLOWED_HOSTS='["lab.example.org"]'.
+    bind_host: str = "127.0.0.1"
+    allowed_hosts: list[str] = Field(default_factory=list)
+    allowed_origins: list[str] = Field(default_factory=list)
+
     # Compilation.
     compile_cache_dir: Path | None = Path.home() / ".cache" / "errorscape" / "jax"
     warmup: bool = True

@@ -216,6 +216,11 @@ def parse(text: object) -> Formula:
         # One line of printable ASCII: ast's columns are byte offsets, equal to characters here.
         if not (" " <= ch <= "~"):
             raise FormulaError("only printable ASCII characters on one line are allowed", i + 1, i + 1)
+    if "#" in text:
+        # Python would read the rest as a comment and drop it: text the user typed would be
+        # silently ignored.
+        at = text.index("#") + 1
+        raise FormulaError("'#' is not part of a formula (comments are not allowed)", at, len(text.rstrip()))
     carets = [i for i, ch in enumerate(text) if ch == "^"]
     parsed_text = text.replace("^", "**")
     source = parsed_text.lstrip()

@@ -199,12 +199,6 @@ def as_config(spec: OptimizerConfig | str | Mapping[str, Any]) -> OptimizerConfi
     raise FieldError(("optimizer",), f"expected a preset name, a mapping or an OptimizerConfig, got {type(spec).__name__}")
 
 
-def init(theta: Array) -> OptState:
-    zeros = jnp.zeros_like(theta)
-    one = jnp.ones((), jnp.float32)
-    return OptState(t=jnp.zeros((), jnp.int32), trace=zeros, nu=zeros, beta1_power=one, beta2_power=one)
-
-
 def next_powers(beta1_power: Array, beta2_power: Array, hp: Hyperparams) -> tuple[Array, Array]:
     return beta1_power * hp.beta1, beta2_power * hp.beta2
 
@@ -244,4 +238,7 @@ def update(grad: Array, state: OptState, hp: Hyperparams) -> tuple[Array, OptSta
     )
 
     eta = learning_rate(count, hp.lr, hp.schedule, hp.decay_rate, hp.decay_steps, hp.warmup_steps)
-    return -eta * (m / sigma), OptState(t=count + 1, trace=new_trace, nu=new_nu, beta1_power=beta1_power, beta2_power=beta2_power)
+    # With ε = 0 an adaptive σ is exactly 0 in a coordinate whose gradients have all been 0,
+    # and so is m there: that coordinate does not move (0/0 would mark a healthy start diverged).
+    step = jnp.where(sigma > 0, m / jnp.where(sigma > 0, sigma, 1.0), 0.0)
+    return -eta * step, OptState(t=count + 1, trace=new_trace, nu=new_nu, beta1_power=beta1_power, beta2_power=beta2_power)

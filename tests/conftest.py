@@ -18,6 +18,6 @@ settings.load_profile("errorscape")
 
 @pytest.fixture(scope="module")
 def client():
-    app = create_app(Settings(warmup=False, compile_cache_dir=None))
+    app = create_app(Settings(warmup=False, compile_cache_dir=None, allowed_hosts=["testserver"]))
     with TestClient(app) as c:
         yield c

@@ -238,7 +238,7 @@ def test_compute_gate_refuses_beyond_its_queue():
 
 
 def test_busy_server_answers_503_with_retry_after():
-    app = create_app(Settings(warmup=False, compile_cache_dir=None, concurrency=1, queue=0))
+    app = create_app(Settings(warmup=False, compile_cache_dir=None, concurrency=1, queue=0, allowed_hosts=["testserver"]))
     with TestClient(app) as c:
         release = threading.Event()
         gate = app.state.gate

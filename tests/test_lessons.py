@@ -97,7 +97,7 @@ def test_the_guide_links_every_branch_to_existing_lessons_and_every_lesson_is_li
 
 
 def test_the_api_serves_lessons_and_timing():
-    with TestClient(create_app(Settings(warmup=False))) as client:
+    with TestClient(create_app(Settings(warmup=False, allowed_hosts=["testserver"]))) as client:
         body = client.get("/api/lessons").json()
         assert [entry["id"] for entry in body["lessons"]] == [entry["id"] for entry in LESSONS]
         assert body["guide"]["root"]["children"][2]["id"] == "test-loss"

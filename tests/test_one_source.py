@@ -20,7 +20,16 @@ from errorscape.surfaces.optimizer import FIELDS, PRESETS
 from tests.server_process import ROOT
 
 # Lowered limits, so that "what is published is what is enforced" is tested away from defaults.
-SETTINGS = Settings(warmup=False, compile_cache_dir=None, max_starts=50, max_steps=40, max_configs=3, max_grid=30, max_basin_grid=20)
+SETTINGS = Settings(
+    warmup=False,
+    compile_cache_dir=None,
+    allowed_hosts=["testserver"],
+    max_starts=50,
+    max_steps=40,
+    max_configs=3,
+    max_grid=30,
+    max_basin_grid=20,
+)
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ APP = create_app(
     Settings(
         warmup=False,
         compile_cache_dir=None,
+        allowed_hosts=["testserver"],
         max_starts=16,
         max_steps=50,
         max_configs=2,

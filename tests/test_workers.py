@@ -14,15 +14,15 @@ def test_two_workers_both_serve(tmp_path):
     with running_server(tmp_path, "--workers", "2") as base:
         body = json.dumps({"surface": "saddle", "optimizers": [{"preset": "adam"}], "starts": {"random": 50}, "steps": 200}).encode()
 
-        def run_then_health(_: int) -> int:
+        def run_then_health(_: int) -> str:
             request = urllib.request.Request(base + "/api/run", body, {"content-type": "application/json"})
             with urllib.request.urlopen(request, timeout=120) as response:
                 assert response.status == 200
-            return int(get_json(base + "/api/health")["worker"])
+            return str(get_json(base + "/api/health")["worker"])
 
         # The kernel hands each new connection to one of the processes: keep asking, in
         # parallel, until both have answered (bounded: 8 rounds of 32 requests).
-        workers: set[int] = set()
+        workers: set[str] = set()
         with ThreadPoolExecutor(16) as pool:
             for _ in range(8):
                 workers |= set(pool.map(run_then_health, range(32)))

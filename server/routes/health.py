@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import secrets
 
 import jax
 from fastapi import APIRouter, Request
@@ -12,6 +12,10 @@ from errorscape.server.dependencies import GateDep
 from errorscape.server.models import HealthResponse
 
 router = APIRouter(prefix="/api", tags=["health"])
+
+# Tells replicas and --workers processes apart without saying anything about the machine
+# (a process id would).
+WORKER = secrets.token_hex(6)
 
 
 @router.get("/health", response_model=HealthResponse)
@@ -23,5 +27,5 @@ async def health(request: Request, gate: GateDep) -> HealthResponse:
         compilations=surfaces.compilation_count() - request.app.state.compilations_at_start,
         version=__version__,
         in_flight=gate.in_flight,
-        worker=os.getpid(),
+        worker=WORKER,
     )

@@ -15,18 +15,21 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, WebSocket
 
 from errorscape import surfaces
-from errorscape.server.compute import Busy
+from errorscape.server.access import ConnectionCount, origin_allowed
+from errorscape.server.compute import Busy, ComputeGate
+from errorscape.server.dependencies import SettingsDep, compute_gate
 from errorscape.server.errors import error_detail
 from errorscape.server.models import RunRequest
 from errorscape.server.requests import TooLarge, run_arguments
-from errorscape.server.serialize import FRAME_LAYOUT, finite_list, pack_frame
+from errorscape.server.serialize import FRAME_LAYOUT, finite_list, pack_frames
+from errorscape.server.settings import Settings
 from errorscape.surfaces.critical import minimum_ratio
 from errorscape.surfaces.engine import CHUNK_STEPS, Chunk
 
@@ -38,25 +41,42 @@ class RunMessage(RunRequest):
     type: Literal["run"]
 
 
+class ClientTooSlow(Exception):
+    """The client did not take a frame in time: the connection is closed and the run dropped."""
+
+
 class StreamSession:
-    def __init__(self, ws: WebSocket) -> None:
+    def __init__(self, ws: WebSocket, settings: Settings, gate: Callable[[], ComputeGate]) -> None:
         self.ws = ws
-        self.state = ws.app.state
+        self.settings = settings
+        self.gate = gate  # read per run: the app makes a fresh gate at each start-up
         self.run_id = 0
         self.task: asyncio.Task[None] | None = None
         self.cancel = asyncio.Event()
         self.send_lock = asyncio.Lock()
         self.open = True
+        self.closing: asyncio.Task[None] | None = None
+
+    async def _send(self, message: Any) -> None:
+        if not self.open:
+            return
+        async with self.send_lock:
+            try:
+                # A client that never reads would hold the frame (and the run behind it) for as
+                # long as the socket stays open; one that has not taken a frame within the
+                # timeout is let go.
+                await asyncio.wait_for(self.ws.send(message), self.settings.ws_send_timeout_s)
+            except TimeoutError:
+                self.open = False
+                self.cancel.set()
+                self.closing = asyncio.create_task(self._close_slow_client())
+                raise ClientTooSlow from None
 
     async def send_json(self, message: dict[str, Any]) -> None:
-        if self.open:
-            async with self.send_lock:
-                await self.ws.send_text(json.dumps(message, allow_nan=False))
+        await self._send({"type": "websocket.send", "text": json.dumps(message, allow_nan=False)})
 
     async def send_bytes(self, data: bytes) -> None:
-        if self.open:
-            async with self.send_lock:
-                await self.ws.send_bytes(data)
+        await self._send({"type": "websocket.send", "bytes": data})
 
     async def error(self, detail: Any, **extra: Any) -> None:
         await self.send_json({"type": "error", "detail": detail, **extra})
@@ -72,13 +92,21 @@ class StreamSession:
                     await self.error("binary messages are not accepted: send JSON text")
                     continue
                 await self.handle(text)
+        except ClientTooSlow:
+            pass  # closing (see _send); the disconnect ends this loop's successor, nothing to do here
         finally:
             self.open = False
             await self.stop()
 
+    async def _close_slow_client(self) -> None:
+        # The close frame waits behind the unread data; the WebSocket layer gives up on the
+        # close handshake after its close timeout and drops the connection.
+        with contextlib.suppress(Exception):
+            await self.ws.close(code=1008, reason="the client did not read in time; its run was dropped")
+
     async def handle(self, text: str) -> None:
-        if len(text) > self.state.settings.max_body_bytes:
-            await self.error(f"message too large: at most {self.state.settings.max_body_bytes} bytes")
+        if len(text) > self.settings.max_body_bytes:
+            await self.error(f"message too large: at most {self.settings.max_body_bytes} bytes")
             return
         try:
             data = json.loads(text)
@@ -96,8 +124,7 @@ class StreamSession:
             return
         try:
             req = RunMessage.model_validate_json(text)
-            settings = self.state.settings
-            kwargs = run_arguments(req, settings, settings.max_point_steps, "")
+            kwargs = run_arguments(req, self.settings, self.settings.max_point_steps, "")
         except TooLarge as err:
             await self.error(err.detail)
             return
@@ -118,7 +145,7 @@ class StreamSession:
             self.task = None
 
     async def stream(self, run_id: int, kwargs: dict[str, Any], cancel: asyncio.Event) -> None:
-        gate = self.state.gate
+        gate = self.gate()
         compiled_before = surfaces.compilation_count()
         compute_s = 0.0
         try:
@@ -129,11 +156,12 @@ class StreamSession:
                 started = time.perf_counter()
                 # Computed and packed in the worker: the chunk's arrays are views that the
                 # next chunk overwrites, and packing is the one copy the frame needs.
-                packed = await gate.run(lambda: _next_frame(chunks, run_id))
+                packed = await gate.run(lambda: _next_frames(chunks, run_id, self.settings.ws_frame_bytes))
                 compute_s += time.perf_counter() - started
-                if packed is None:
+                if packed is None or cancel.is_set():
+                    # Superseded while computing: the new run's frames, not this one's, come next.
                     break
-                frame, shape, has_test, diverged_at, end = packed
+                frames, shape, has_test, diverged_at, end = packed
                 if last is None:
                     _, c, s, _ = shape
                     await self.send_json(
@@ -148,7 +176,8 @@ class StreamSession:
                             "layout": FRAME_LAYOUT,
                         }
                     )
-                await self.send_bytes(frame)
+                for frame in frames:
+                    await self.send_bytes(frame)
                 last = diverged_at
             if cancel.is_set() or last is None or end is None:
                 return
@@ -164,6 +193,8 @@ class StreamSession:
                     "compiled": surfaces.compilation_count() > compiled_before,
                 }
             )
+        except ClientTooSlow:
+            log.info("stream run %s: the client did not read for %.0f s; closed", run_id, self.settings.ws_send_timeout_s)
         except Busy:
             await self.error("the server is busy; retry shortly", run=run_id, retry_after=Busy.retry_after_s)
         except ValueError as err:
@@ -175,14 +206,17 @@ class StreamSession:
                     await self.error("internal error", run=run_id)
 
 
-def _next_frame(chunks: Iterator[Chunk], run_id: int) -> tuple[bytes, tuple[int, ...], bool, np.ndarray, np.ndarray] | None:
-    """The next frame and what the messages need of its chunk, keeping no view of the chunk's
-    buffers (a live view would stop the engine reusing them)."""
+def _next_frames(
+    chunks: Iterator[Chunk], run_id: int, max_bytes: int
+) -> tuple[list[bytes], tuple[int, ...], bool, np.ndarray, np.ndarray] | None:
+    """The next chunk's frames (at most ``max_bytes`` each, split along steps) and what the
+    messages need of it, keeping no view of the chunk's buffers (a live view would stop the
+    engine reusing them)."""
     chunk = next(chunks, None)
     if chunk is None:
         return None
     end = np.array(chunk.positions[-1], dtype=np.float32)
-    return pack_frame(run_id, chunk), chunk.positions.shape, chunk.test_loss is not None, chunk.diverged_at.copy(), end
+    return pack_frames(run_id, chunk, max_bytes), chunk.positions.shape, chunk.test_loss is not None, chunk.diverged_at.copy(), end
 
 
 def _end_ratios(kwargs: dict[str, Any], end: np.ndarray) -> list[list[float | None]]:
@@ -194,6 +228,20 @@ def _end_ratios(kwargs: dict[str, Any], end: np.ndarray) -> list[list[float | No
 
 
 @router.websocket("/ws/run")
-async def ws_run(ws: WebSocket) -> None:
+async def ws_run(ws: WebSocket, settings: SettingsDep) -> None:
+    if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host"), settings):
+        # Before accepting: the handshake is answered 403, and no page of another origin can
+        # drive this server (a local server is reachable from any page the browser shows).
+        await ws.close(code=1008, reason="origin not allowed")
+        return
+    connections: ConnectionCount = ws.app.state.connections
+    client = ws.client.host if ws.client else "unknown"
+    refused = connections.admit(client)
     await ws.accept()
-    await StreamSession(ws).serve()
+    if refused is not None:
+        await ws.close(code=1013, reason=refused)
+        return
+    try:
+        await StreamSession(ws, settings, lambda: compute_gate(ws)).serve()
+    finally:
+        connections.release(client)
