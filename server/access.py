@@ -11,6 +11,11 @@ from urllib.parse import urlsplit
 
 from errorscape.server.settings import Settings
 
+# Where a WebSocket's scope holds the server's transport for it (uvicorn's protocol object is
+# the owner of the ASGI `send` it hands the app): the one way to drop a connection whose
+# client stopped reading, since a polite close waits behind the unread data.
+TRANSPORT_KEY = "errorscape.transport"
+
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.", "ip6-localhost"})
 WILDCARD_BINDS = frozenset({"", "0.0.0.0", "::", "[::]"})
 

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from errorscape import __version__, surfaces
 from errorscape.server import errors
-from errorscape.server.access import ConnectionCount, host_allowed
+from errorscape.server.access import TRANSPORT_KEY, ConnectionCount, host_allowed
 from errorscape.server.compute import ComputeGate
 from errorscape.server.requests import TooLarge
 from errorscape.server.routes import analyze, basin, custom, health, lessons, limits, optimizers, run, stream, timing
@@ -63,6 +63,7 @@ class Guard:
             await self._unknown_host(scope, receive, send)
             return
         if scope["type"] != "http":
+            scope[TRANSPORT_KEY] = getattr(getattr(send, "__self__", None), "transport", None)
             await self.app(scope, receive, send)
             return
 

@@ -338,6 +338,7 @@ class HealthResponse(BaseModel):
     compilations: int
     version: str
     in_flight: int  # computations running or waiting now
+    streams: int  # WebSocket connections open now
     worker: str  # a random token per process: tells replicas and --workers processes apart
 
 

@@ -27,5 +27,6 @@ async def health(request: Request, gate: GateDep) -> HealthResponse:
         compilations=surfaces.compilation_count() - request.app.state.compilations_at_start,
         version=__version__,
         in_flight=gate.in_flight,
+        streams=request.app.state.connections.open,
         worker=WORKER,
     )

@@ -22,7 +22,7 @@ import numpy as np
 from fastapi import APIRouter, WebSocket
 
 from errorscape import surfaces
-from errorscape.server.access import ConnectionCount, origin_allowed
+from errorscape.server.access import TRANSPORT_KEY, ConnectionCount, origin_allowed
 from errorscape.server.compute import Busy, ComputeGate
 from errorscape.server.dependencies import SettingsDep, compute_gate
 from errorscape.server.errors import error_detail
@@ -99,10 +99,13 @@ class StreamSession:
             await self.stop()
 
     async def _close_slow_client(self) -> None:
-        # The close frame waits behind the unread data; the WebSocket layer gives up on the
-        # close handshake after its close timeout and drops the connection.
-        with contextlib.suppress(Exception):
-            await self.ws.close(code=1008, reason="the client did not read in time; its run was dropped")
+        # A close frame would queue behind the unread data, and the server's WebSocket layer
+        # waits for the buffer to drain before it sends anything: a client that never reads
+        # would hold the connection, and its buffered frame, for good.  So the connection is
+        # dropped at the transport; where no transport is reachable, it is closed politely.
+        if not _abort_transport(self.ws):
+            with contextlib.suppress(Exception):
+                await self.ws.close(code=1008, reason="the client did not read in time; its run was dropped")
 
     async def handle(self, text: str) -> None:
         if len(text) > self.settings.max_body_bytes:
@@ -204,6 +207,16 @@ class StreamSession:
                 log.exception("stream run %s failed", run_id)
                 with contextlib.suppress(Exception):
                     await self.error("internal error", run=run_id)
+
+
+def _abort_transport(ws: WebSocket) -> bool:
+    """Drop the connection under ``ws`` at once, where the server put its transport in reach
+    (app.py's Guard records uvicorn's, see TRANSPORT_KEY)."""
+    transport = ws.scope.get(TRANSPORT_KEY)
+    if transport is None or not hasattr(transport, "abort"):
+        return False
+    transport.abort()
+    return True
 
 
 def _next_frames(
