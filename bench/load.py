@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 from websockets.asyncio.client import connect
 
+from errorscape.server.serialize import FRAME_HEADER
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -36,6 +38,7 @@ class Tally:
     done: list[float] = field(default_factory=list)
     runs: int = 0
     superseded: int = 0
+    stale_frames: int = 0  # frames of a run already superseded when they arrived
     errors: list[str] = field(default_factory=list)
 
 
@@ -64,9 +67,13 @@ async def session(url: str, index: int, seconds: float, starts: int, steps: int,
     }
     try:
         async with connect(url, max_size=None, open_timeout=30) as ws:
+            run = 0
             while time.monotonic() < end:
                 tick = time.monotonic()
                 await ws.send(json.dumps(message))
+                # The server numbers a connection's runs 1, 2, …: what arrives for an earlier
+                # (superseded) run is not this run's, and is not counted as its first frame.
+                run += 1
                 tally.runs += 1
                 got_first = False
                 while True:
@@ -77,15 +84,19 @@ async def session(url: str, index: int, seconds: float, starts: int, steps: int,
                         tally.superseded += 1  # the next run supersedes this one
                         break
                     if isinstance(reply, bytes):
-                        if not got_first:
+                        if FRAME_HEADER.unpack(reply[: FRAME_HEADER.size])[1] != run:
+                            tally.stale_frames += 1
+                        elif not got_first:
                             tally.first_frame.append(time.monotonic() - tick)
                             got_first = True
                         continue
-                    kind = json.loads(reply)["type"]
-                    if kind == "done":
+                    answer = json.loads(reply)
+                    if answer.get("run", run) != run:
+                        continue
+                    if answer["type"] == "done":
                         tally.done.append(time.monotonic() - tick)
                         break
-                    if kind == "error":
+                    if answer["type"] == "error":
                         tally.errors.append(reply[:200])
                         break
                 await asyncio.sleep(max(0.0, tick + 1.0 - time.monotonic()))
@@ -110,8 +121,8 @@ async def load(url: str, sessions: int, seconds: float, starts: int, steps: int,
     return tally
 
 
-def start_server(port: int, cache: str) -> subprocess.Popen:
-    env = {**os.environ, "ERRORSCAPE_COMPILE_CACHE_DIR": cache}
+def start_server(port: int, cache: str, settings: dict[str, str] | None = None) -> subprocess.Popen:
+    env = {**os.environ, "ERRORSCAPE_COMPILE_CACHE_DIR": cache, **(settings or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "errorscape", "serve", "--port", str(port)],
         cwd=ROOT,
@@ -170,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"{args.sessions} sessions x {args.seconds:g} s, runs of {args.starts} starts x {args.steps} steps, one a second each")
     print(
-        f"runs sent {tally.runs}, finished {len(tally.done)}, superseded {tally.superseded}, errors {len(tally.errors)} in {elapsed:.1f} s"
+        f"runs sent {tally.runs}, finished {len(tally.done)}, superseded {tally.superseded}, "
+        f"stale frames {tally.stale_frames}, errors {len(tally.errors)} in {elapsed:.1f} s"
     )
     print(f"time to first frame: p50 {percentile(tally.first_frame, 50)}, p95 {percentile(tally.first_frame, 95)}")
     print(f"time to done:        p50 {percentile(tally.done, 50)}, p95 {percentile(tally.done, 95)}")

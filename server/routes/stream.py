@@ -14,6 +14,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import socket
+import struct
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
@@ -215,6 +217,12 @@ def _abort_transport(ws: WebSocket) -> bool:
     transport = ws.scope.get(TRANSPORT_KEY)
     if transport is None or not hasattr(transport, "abort"):
         return False
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        # Linger 0: the kernel resets the connection and drops the unsent data too, instead of
+        # keeping it (and the connection) for a peer whose window stays shut.
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     transport.abort()
     return True
 
