@@ -5,12 +5,9 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-import jax
-import numpy as np
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse
@@ -26,6 +23,8 @@ from errorscape.server.routes import analyze, basin, custom, health, lessons, li
 from errorscape.server.routes import surfaces as surfaces_route
 from errorscape.server.settings import Settings
 from errorscape.server.static_files import plotly_js, static_dir
+from errorscape.server.warmup import WarmUp
+from errorscape.surfaces import compile_cache
 
 log = logging.getLogger("errorscape")
 
@@ -113,36 +112,9 @@ class Guard:
         await send({"type": "http.response.body", "body": payload})
 
 
-def _enable_compile_cache(settings: Settings) -> None:
-    if settings.compile_cache_dir is None:
-        return
-    try:
-        settings.compile_cache_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        log.warning("compile cache disabled: %s", err)
-        return
-    jax.config.update("jax_compilation_cache_dir", str(settings.compile_cache_dir))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
-
-
-def warm_up() -> None:
-    """Compile the shapes a first visit uses (each surface's default starts, one and four
-    configurations, 1,000 random starts, the end points' Hessians, a 100 × 100 grid), logging
-    progress."""
-    from errorscape.surfaces.critical import minimum_ratio
-    from errorscape.surfaces.grid import loss_grid
-
-    names = surfaces.surface_names()
-    started = time.perf_counter()
-    for i, name in enumerate(names, 1):
-        surfaces.simulate(name, ["sgd"], steps=1)
-        surfaces.simulate(name, ["sgd", "momentum", "rmsprop", "adam"], steps=1)
-        surfaces.simulate(name, ["adam"], starts={"random": 1000}, steps=1)
-        for ends in (3, 12, 1000):  # the stream's `done` message: minimum ratio of the end points
-            minimum_ratio(name, np.zeros((ends, 2), np.float32))
-        loss_grid(name, 100)
-        log.info("warm-up %d/%d: %s compiled (%.1f s)", i, len(names), name, time.perf_counter() - started)
+def enable_compile_cache(settings: Settings) -> None:
+    if settings.compile_cache_dir is not None:
+        compile_cache.enable(settings.compile_cache_dir)
 
 
 def _openapi_with_limits(app: FastAPI, settings: Settings) -> dict[str, Any]:
@@ -176,10 +148,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # A fresh gate per start-up: an app may be started and stopped more than once (tests).
         app.state.gate = ComputeGate(settings.concurrency, settings.queue)
-        _enable_compile_cache(settings)
+        enable_compile_cache(settings)
+        app.state.warmup = WarmUp()
         if settings.warmup:
-            await app.state.gate.run(warm_up)
+            app.state.warmup.start()  # after the port opens: the page loads meanwhile
         yield
+        app.state.warmup.stop()
         app.state.gate.shutdown()
 
     # No /docs or /redoc: their pages load scripts from a CDN, which the policy above forbids.
@@ -187,6 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.gate = ComputeGate(settings.concurrency, settings.queue)
     app.state.compilations_at_start = surfaces.compilation_count()
+    app.state.warmup = WarmUp()  # not started: see lifespan
     app.state.connections = ConnectionCount(settings.max_connections, settings.max_connections_per_client)
     app.state.timing = timing.TimingCache()  # GET /api/timing's figures, measured on its first request
     errors.install(app)

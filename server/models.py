@@ -331,6 +331,14 @@ class LimitsResponse(BaseModel):
     custom_params: list[ParamOut]  # a typed formula's parameters
 
 
+class WarmUpOut(BaseModel):
+    done: int  # warm-up steps done
+    total: int
+    first_visit: int  # how many of the first steps a first visit needs
+    ready: bool  # the first visit's programs are compiled (or no warm-up is running)
+    running: bool
+
+
 class HealthResponse(BaseModel):
     status: Literal["ok"]
     backend: str
@@ -339,6 +347,7 @@ class HealthResponse(BaseModel):
     version: str
     in_flight: int  # computations running or waiting now
     streams: int  # WebSocket connections open now
+    warmup: WarmUpOut
     worker: str  # a random token per process: tells replicas and --workers processes apart
 
 

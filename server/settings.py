@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from errorscape.surfaces.compile_cache import DEFAULT_DIR
 from errorscape.surfaces.limits import MAX_CONFIGS, MAX_GRID, MAX_GRID_SIDE, MAX_STARTS, MAX_STEPS
 
 
@@ -50,5 +51,5 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(default_factory=list)
 
     # Compilation.
-    compile_cache_dir: Path | None = Path.home() / ".cache" / "errorscape" / "jax"
+    compile_cache_dir: Path | None = DEFAULT_DIR
     warmup: bool = True

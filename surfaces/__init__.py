@@ -5,6 +5,10 @@ from errorscape.surfaces.determinism import cap_cpu_instruction_set
 
 cap_cpu_instruction_set()  # before anything starts JAX's CPU backend: see surfaces/determinism.py
 
+from errorscape.surfaces import compile_cache as _compile_cache
+
+_compile_cache.enable_from_environment()  # a second process loads what a first compiled
+
 from errorscape.surfaces import catalog as _catalog  # noqa: F401  (registers the built-in surfaces)
 from errorscape.surfaces.compilations import compilation_count
 from errorscape.surfaces.engine import (

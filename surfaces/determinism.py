@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import os
 import platform
+import sys
+import warnings
 
 FLAG = "--xla_cpu_max_isa=AVX"
 
@@ -24,5 +26,26 @@ def cap_cpu_instruction_set() -> None:
     if platform.machine().lower() not in ("x86_64", "amd64") or os.environ.get("ERRORSCAPE_CPU_FMA") == "1":
         return
     flags = os.environ.get("XLA_FLAGS", "")
-    if "xla_cpu_max_isa" not in flags:
-        os.environ["XLA_FLAGS"] = f"{flags} {FLAG}".strip()
+    if "xla_cpu_max_isa" in flags:
+        return
+    os.environ["XLA_FLAGS"] = f"{flags} {FLAG}".strip()
+    if _backend_started():
+        warnings.warn(
+            "errorscape was imported after JAX had started its CPU backend, so the AVX cap that makes "
+            "runs bit-for-bit reproducible cannot apply in this process (import errorscape first, or set "
+            f"XLA_FLAGS={FLAG} before starting Python; ERRORSCAPE_CPU_FMA=1 silences this)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+
+def _backend_started() -> bool:
+    """Whether JAX has already made its backends (then XLA_FLAGS is read and fixed)."""
+    if "jax" not in sys.modules:
+        return False
+    try:
+        from jax._src import xla_bridge
+
+        return bool(getattr(xla_bridge, "_backends", None))
+    except Exception:
+        return False

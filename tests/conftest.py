@@ -1,6 +1,12 @@
 """Strict JAX for every test: an implicit rank promotion is a bug, not a convenience.  And the
 in-process app the API tests share (one per test module)."""
 
+import os
+
+# The suite's own process keeps no persistent compilation cache: compile counts in tests must
+# not depend on what an earlier run left (tests that need the cache give it a folder).
+os.environ.setdefault("ERRORSCAPE_COMPILE_CACHE", "0")
+
 import jax
 import pytest
 from fastapi.testclient import TestClient

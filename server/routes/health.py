@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 
 from errorscape import __version__, surfaces
 from errorscape.server.dependencies import GateDep
-from errorscape.server.models import HealthResponse
+from errorscape.server.models import HealthResponse, WarmUpOut
 
 router = APIRouter(prefix="/api", tags=["health"])
 
@@ -20,6 +20,7 @@ WORKER = secrets.token_hex(6)
 
 @router.get("/health", response_model=HealthResponse)
 async def health(request: Request, gate: GateDep) -> HealthResponse:
+    w = request.app.state.warmup
     return HealthResponse(
         status="ok",
         backend=jax.default_backend(),
@@ -28,5 +29,6 @@ async def health(request: Request, gate: GateDep) -> HealthResponse:
         version=__version__,
         in_flight=gate.in_flight,
         streams=request.app.state.connections.open,
+        warmup=WarmUpOut(done=w.done, total=w.total, first_visit=w.first_visit, ready=w.ready, running=w.running),
         worker=WORKER,
     )

@@ -20,6 +20,7 @@ export function getGrid(name, params, n = 121, split = "train") {
 
 export const getOptimizers = () => json("api/optimizers");
 export const getLimits = () => json("api/limits");
+export const getHealth = () => json("api/health");
 
 // `on`: {surface} or {surface: "custom", custom} (state.js surfaceRequest).
 export function analyze(on, params, point) {

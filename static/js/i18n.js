@@ -127,6 +127,11 @@ const LABELS = {
   guide: ["General guide", "總覽", "总览"],
   close: ["Close", "關閉", "关闭"],
   scene_of: ["{k} / {n}", "{k} / {n}", "{k} / {n}"],
+  preparing: [
+    "preparing the first run: compiling programs ({done} / {total})…",
+    "準備第一次執行：編譯程式中（{done} / {total}）…",
+    "准备第一次运行：编译程序中（{done} / {total}）…",
+  ],
   timing_title: ["Time against batch size on this server's device ({device})", "此伺服器裝置上的時間與批次大小（{device}）", "此服务器设备上的时间与批次大小（{device}）"],
   timing_update: ["one update", "一次更新", "一次更新"],
   timing_epoch: ["one epoch ({n} examples)", "一個 epoch（{n} 筆資料）", "一个 epoch（{n} 笔数据）"],

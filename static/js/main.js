@@ -1,6 +1,6 @@
 // The one module that touches the DOM: builds the controls, keeps them and the URL in step
 // with the state, streams runs and draws them with Plotly.
-import { FormulaError, analyze, basinMap, getCustom, getGrid, getLessons, getLimits, getOptimizers, getSurfaces, getTiming, RunStream } from "./api.js";
+import { FormulaError, analyze, basinMap, getCustom, getGrid, getHealth, getLessons, getLimits, getOptimizers, getSurfaces, getTiming, RunStream } from "./api.js";
 import { chartLayout, cursor, gradChart, lossChart, lrChart, ratioChart, timingChart, timingLayout } from "./charts.js";
 import { language, setLanguage, t } from "./i18n.js";
 import { movingScene, nearestDot, paintScene } from "./overlay.js";
@@ -1296,6 +1296,17 @@ function wirePlotClicks() {
   });
 }
 
+// A server just started compiles the first visit's programs in the background: say so, with
+// its progress, until they are ready (the first run would otherwise wait in silence).
+async function waitForWarmUp() {
+  for (;;) {
+    const { warmup } = await getHealth();
+    if (warmup.ready) return;
+    status(t("preparing", { done: warmup.done, total: warmup.first_visit }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
 async function start() {
   const [catalogue, optimizers, limits] = await Promise.all([getSurfaces(), getOptimizers(), getLimits()]);
   app.surfaces = catalogue;
@@ -1311,6 +1322,7 @@ async function start() {
   app.state = fromHash(window.location.hash, app.catalog);
   render();
   wire();
+  await waitForWarmUp();
   await loadGrid();
   await reactSurface(); // now, not on the next frame: the click handlers attach to the plot it makes
   drawCharts();

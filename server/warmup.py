@@ -1,0 +1,103 @@
+"""Compiling in the background what pages ask for first, after the port is open.
+
+The server answers at once; the programs a first visit needs (the default surface's first run,
+its grid, the end points' Hessians) compile first, then each other surface's.  A request whose
+program is not compiled yet compiles it itself: nothing waits for the warm-up, and the warm-up
+only saves the first visitor that wait.  Progress is logged and served (GET /api/health), and
+the page shows it until the first-visit programs are ready.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from errorscape import surfaces
+from errorscape.surfaces.critical import minimum_ratio
+from errorscape.surfaces.grid import loss_grid
+
+log = logging.getLogger("errorscape")
+
+# The page's first visit: its default state (static/js/state.js defaultState) on this surface.
+FIRST_SURFACE = "narrow_valley"
+PAGE_GRID = 121  # the page's contour grid side (static/js/api.js getGrid)
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str
+    run: Callable[[], object]
+
+
+def _surface_steps(name: str) -> list[Step]:
+    # Padded shapes: 3 default starts and a handful of clicks share one bucket, 1,000 random
+    # starts another; one and four configurations; the grid; the end points' Hessians.
+    return [
+        Step(f"{name}: a run", lambda: surfaces.simulate(name, ["sgd"], steps=1)),
+        Step(f"{name}: its grid", lambda: loss_grid(name, PAGE_GRID)),
+        Step(f"{name}: end-point Hessians", lambda: minimum_ratio(name, np.zeros((3, 2), np.float32))),
+        Step(f"{name}: four configurations", lambda: surfaces.simulate(name, ["sgd", "momentum", "rmsprop", "adam"], steps=1)),
+        Step(f"{name}: 1,000 starts", lambda: surfaces.simulate(name, ["adam"], starts={"random": 1000}, steps=1)),
+        Step(f"{name}: 1,000 end points", lambda: minimum_ratio(name, np.zeros((1000, 2), np.float32))),
+    ]
+
+
+def plan() -> tuple[list[Step], int]:
+    """(every step, how many of them the first visit needs): the first visit's first."""
+    first = _surface_steps(FIRST_SURFACE)
+    steps = first[:3] + [s for name in surfaces.surface_names() if name != FIRST_SURFACE for s in _surface_steps(name)[:3]]
+    steps += first[3:] + [s for name in surfaces.surface_names() if name != FIRST_SURFACE for s in _surface_steps(name)[3:]]
+    return steps, 3
+
+
+class WarmUp:
+    """The background warm-up of one app: its progress, and a way to stop it early."""
+
+    def __init__(self) -> None:
+        self.steps, self.first_visit = plan()
+        self.done = 0
+        self.failed = 0
+        self.running = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def total(self) -> int:
+        return len(self.steps)
+
+    @property
+    def ready(self) -> bool:
+        """Whether the first visit's programs are compiled (or there is no warm-up running)."""
+        return not self.running or self.done >= self.first_visit
+
+    def start(self) -> None:
+        self.running = True
+        self._thread = threading.Thread(target=self._run, name="errorscape-warmup", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        started = time.perf_counter()
+        log.info("warm-up: compiling %d programs in the background, the first visit's %d first", self.total, self.first_visit)
+        try:
+            for step in self.steps:
+                if self._stop.is_set():
+                    return
+                try:
+                    step.run()
+                except Exception:  # a failed warm-up step is a slower first request, not a dead server
+                    self.failed += 1
+                    log.exception("warm-up step failed: %s", step.label)
+                self.done += 1
+                log.info("warm-up %d/%d: %s (%.1f s)", self.done, self.total, step.label, time.perf_counter() - started)
+                if self.done == self.first_visit:
+                    log.info("warm-up: the first visit's programs are ready (%.1f s)", time.perf_counter() - started)
+        finally:
+            self.running = False

@@ -1,0 +1,104 @@
+"""The first minute: the page answers while programs compile in the background, the log says
+so under uvicorn, a busy port fails at once, and a second Python process loads what a first
+one compiled."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from errorscape.server.cli import _addresses
+from errorscape.server.warmup import plan
+from tests.server_process import ROOT, get_json, running_server
+
+
+def test_the_page_answers_while_the_warm_up_runs_and_the_log_shows_it(tmp_path):
+    with running_server(tmp_path, warmup="true") as base:
+        # running_server returns as soon as /api/health answers: the warm-up has barely begun.
+        health = get_json(base + "/api/health")
+        steps, first_visit = plan()
+        assert health["warmup"]["total"] == len(steps) and health["warmup"]["first_visit"] == first_visit
+        assert health["warmup"]["done"] < len(steps) and health["warmup"]["running"]
+        with urllib.request.urlopen(base + "/", timeout=10) as page:
+            assert page.status == 200
+        deadline = time.monotonic() + 120
+        while not get_json(base + "/api/health")["warmup"]["ready"]:
+            assert time.monotonic() < deadline, "the first visit's programs never became ready"
+            time.sleep(0.2)
+        log = next(tmp_path.glob("server-*.log")).read_text()
+    # errorscape's own log lines are shown beside uvicorn's.
+    assert "warm-up 1/" in log and "the first visit's programs are ready" in log
+
+
+def test_the_first_visit_is_compiled_first():
+    steps, first_visit = plan()
+    labels = [s.label for s in steps[:first_visit]]
+    assert all(label.startswith("narrow_valley") for label in labels)
+    assert len({s.label for s in steps}) == len(steps)  # nothing compiled twice
+
+
+def test_a_busy_port_fails_at_once_with_a_clear_message():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        started = time.monotonic()
+        out = subprocess.run(
+            [sys.executable, "-m", "errorscape", "serve", "--port", str(port)], capture_output=True, text=True, timeout=60, cwd=ROOT
+        )
+    assert out.returncode != 0 and "cannot listen" in out.stderr and "--port" in out.stderr
+    assert time.monotonic() - started < 30  # before any compiling, not after a warm-up
+
+
+def test_wildcard_addresses_include_loopback():
+    urls = _addresses("0.0.0.0", 8123)
+    assert "http://127.0.0.1:8123/" in urls and all(u.endswith(":8123/") for u in urls)
+
+
+SCRIPT = """
+import errorscape, json
+from errorscape.surfaces.compilations import compilation_count, cache_hit_count
+errorscape.simulate("saddle", ["adam"], steps=5)
+print(json.dumps([compilation_count(), cache_hit_count()]))
+"""
+
+
+def test_a_second_process_loads_what_the_first_compiled(tmp_path):
+    env = {**os.environ, "ERRORSCAPE_COMPILE_CACHE": "1", "ERRORSCAPE_COMPILE_CACHE_DIR": str(tmp_path / "cache")}
+    first = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, check=True)
+    second = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, check=True)
+    compiled, hits = map(int, first.stdout.strip()[1:-1].split(","))
+    assert compiled > 0 and hits == 0
+    compiled, hits = map(int, second.stdout.strip()[1:-1].split(","))
+    assert compiled == 0 and hits > 0, second.stdout
+    off = subprocess.run([sys.executable, "-c", SCRIPT], env={**env, "ERRORSCAPE_COMPILE_CACHE": "0"}, capture_output=True, text=True)
+    assert off.returncode == 0 and off.stdout.strip().startswith("[") and ", 0]" in off.stdout
+
+
+LATE = """
+import warnings, jax
+jax.devices()
+with warnings.catch_warnings(record=True) as w:
+    warnings.simplefilter("always")
+    import errorscape
+print(sum("AVX cap" in str(x.message) for x in w))
+"""
+EARLY = """
+import warnings
+with warnings.catch_warnings(record=True) as w:
+    warnings.simplefilter("always")
+    import errorscape, jax
+    jax.devices()
+print(sum("AVX cap" in str(x.message) for x in w))
+"""
+
+
+def test_importing_after_jax_started_warns_that_the_cap_cannot_apply():
+    env = {k: v for k, v in os.environ.items() if k not in ("XLA_FLAGS", "ERRORSCAPE_CPU_FMA")}
+    late = subprocess.run([sys.executable, "-c", LATE], env=env, capture_output=True, text=True, check=True)
+    early = subprocess.run([sys.executable, "-c", EARLY], env=env, capture_output=True, text=True, check=True)
+    assert (late.stdout.strip(), early.stdout.strip()) == ("1", "0")
