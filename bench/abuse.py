@@ -183,7 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         proc = start_server(args.port, cache, {"ERRORSCAPE_WS_SEND_TIMEOUT_S": "5"})
         base = f"http://127.0.0.1:{args.port}"
         try:
-            time.sleep(1.0)
+            # Idle: after the background warm-up, which compiles the programs pages use.
+            while json.loads(urllib.request.urlopen(base + "/api/health", timeout=10).read())["warmup"]["running"]:
+                time.sleep(0.5)
             idle = rss_mb(proc.pid)
             deadline = time.monotonic() + max(args.seconds, 1.0) + 600
             held: list[float] = []
@@ -204,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
                 t.join()
             elapsed = time.monotonic() - started
             end = rss_mb(proc.pid)
+            # Settled: after the server's idle trim (server/memory.py) has had its chance.
+            time.sleep(12)
+            settled = rss_mb(proc.pid)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -220,7 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"hostile handshakes and hosts refused: {hostile_out.get('refused', 0)} of {hostile_out.get('tried', 0)}")
     print(f"distinct-shape requests by status: {shape_out.get('statuses', {})}")
     print("server RSS over the shapes (requests: MB): " + ", ".join(f"{n}: {mb:.0f}" for n, mb in shape_out.get("rss", [])))
-    print(f"server RSS: idle {idle:.0f} MB, end {end:.0f} MB ({end - idle:+.0f} MB)")
+    print(
+        f"server RSS: idle {idle:.0f} MB, end {end:.0f} MB ({end - idle:+.0f} MB), settled 12 s later {settled:.0f} MB ({settled - idle:+.0f} MB)"
+    )
     for e in tally.errors[:5]:
         print(f"error: {e}")
     failed = bool(tally.errors) or hostile_out.get("refused", 0) != hostile_out.get("tried", 0) or any(h == float("inf") for h in held)

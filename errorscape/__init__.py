@@ -15,6 +15,7 @@ app).  ``python -m errorscape serve`` starts the app.
 
 __version__ = "0.1.0"
 
+from errorscape import plot
 from errorscape.surfaces import (
     PRESETS,
     Chunk,
@@ -31,7 +32,7 @@ from errorscape.surfaces import (
 )
 from errorscape.surfaces.basins import BasinMap, basin_map
 from errorscape.surfaces.critical import Analysis, FoundPoint, analyze, find_critical_points, minimum_ratio
-from errorscape.surfaces.custom import custom_surface
+from errorscape.surfaces.custom import custom_surface, surface_from_function
 from errorscape.surfaces.errors import FieldError
 from errorscape.surfaces.grid import LossGrid, loss_grid
 from errorscape.surfaces.optax_rules import OPTAX_NAMES
@@ -60,9 +61,11 @@ __all__ = [
     "get_surface",
     "loss_grid",
     "minimum_ratio",
+    "plot",
     "preset",
     "simulate",
     "simulate_chunks",
     "simulate_final",
+    "surface_from_function",
     "surface_names",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -18,6 +19,7 @@ from errorscape import __version__, surfaces
 from errorscape.server import errors
 from errorscape.server.access import TRANSPORT_KEY, ConnectionCount, host_allowed
 from errorscape.server.compute import ComputeGate
+from errorscape.server.memory import trim_after_work
 from errorscape.server.requests import TooLarge
 from errorscape.server.routes import analyze, basin, custom, health, lessons, limits, optimizers, run, stream, timing
 from errorscape.server.routes import surfaces as surfaces_route
@@ -152,7 +154,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.warmup = WarmUp()
         if settings.warmup:
             app.state.warmup.start()  # after the port opens: the page loads meanwhile
+        gate = app.state.gate
+        trimming = asyncio.create_task(trim_after_work(lambda: gate.in_flight, lambda: gate.completed))
         yield
+        trimming.cancel()
         app.state.warmup.stop()
         app.state.gate.shutdown()
 

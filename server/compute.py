@@ -26,6 +26,7 @@ class ComputeGate:
         self._slots = asyncio.Semaphore(concurrency)
         self._capacity = concurrency + queue
         self.in_flight = 0  # running or waiting
+        self.completed = 0  # computations finished since start
 
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -37,6 +38,7 @@ class ComputeGate:
                 yield
         finally:
             self.in_flight -= 1
+            self.completed += 1
 
     async def run(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` in a worker thread, holding a slot while it runs."""

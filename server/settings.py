@@ -37,8 +37,10 @@ class Settings(BaseSettings):
     # capped in all and per client address.
     ws_send_timeout_s: float = Field(10.0, gt=0, le=600)
     ws_frame_bytes: int = Field(4_000_000, ge=65_536)
-    max_connections: int = Field(256, ge=1)
-    max_connections_per_client: int = Field(32, ge=1)
+    # Behind a proxy or a school's NAT every client has the proxy's address: the per-client
+    # cap must leave room for a class.
+    max_connections: int = Field(512, ge=1)
+    max_connections_per_client: int = Field(128, ge=1)
 
     # Who may talk to the server.  `bind_host` is the address it listens on (set by
     # `errorscape serve --host`).  Host headers: loopback names always; with a wildcard bind

@@ -17,8 +17,13 @@ The most recent few are remembered by name (surfaces.registry.CUSTOM_SURFACES).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
+from collections.abc import Callable, Sequence
 from typing import Any
+
+import jax
+import jax.numpy as jnp
 
 from errorscape.surfaces.catalog import noise_param, noise_surface
 from errorscape.surfaces.errors import FieldError
@@ -91,3 +96,55 @@ def custom_surface(formula: Any, domain: Any = None) -> Surface:
         basin_radius=0.05 * max(w, h),
     )
     return remember_custom(surface)
+
+
+_FUNCTION_SURFACES = itertools.count(1)
+
+
+def surface_from_function(
+    f: Callable[[Any, Any], Any],
+    domain: Any = None,
+    *,
+    name: str | None = None,
+    default_starts: Sequence[Sequence[float]] | None = None,
+) -> Surface:
+    """A surface from a Python function ``f(x, y)`` of two scalars that JAX can trace (written
+    with ``jax.numpy``: ``lambda x, y: x**2 + 10 * jnp.sin(y)``), over ``domain``
+    (``[[x0, x1], [y0, y1]]``, default ±3), with the same minibatch-noise model as a typed
+    formula (parameter ``noise``, 0 by default).  Compiled programs belong to this surface
+    object: two surfaces of the same name never share one.  A function JAX cannot trace (an
+    ``if`` on x, ``math.sin``, NumPy on a traced value) raises FieldError at once, saying so."""
+    if not callable(f):
+        raise FieldError(("f",), "expected a function f(x, y) returning the loss")
+    dom = check_domain(domain)
+    scalar = jax.ShapeDtypeStruct((), jnp.float32)
+    try:
+        out = jax.eval_shape(f, scalar, scalar)
+    except Exception as err:
+        raise FieldError(
+            ("f",),
+            f"JAX cannot trace f ({type(err).__name__}): write it with jax.numpy operations, jnp.where instead "
+            "of if, jnp.sin instead of math.sin or numpy",
+        ) from err
+    if getattr(out, "shape", None) != ():
+        raise FieldError(("f",), f"f(x, y) must return one number, got shape {getattr(out, 'shape', type(out).__name__)}")
+    label = name or getattr(f, "__name__", "f")
+    (x0, x1), (y0, y1) = dom
+    w, h = x1 - x0, y1 - y0
+    starts = default_starts or ((x0 + 0.15 * w, y0 + 0.85 * h), (x0 + 0.85 * w, y0 + 0.8 * h), (x0 + 0.5 * w, y0 + 0.15 * h))
+
+    def loss(theta: Array, params: Params) -> Array:
+        return jnp.asarray(f(theta[0], theta[1]), jnp.float32)
+
+    text = f"{label} (a Python function). Minibatch noise model: {NOISE_MODEL}."
+    return noise_surface(
+        loss,
+        name=f"{CUSTOM_PREFIX}function-{next(_FUNCTION_SURFACES)}-{label}",
+        titles={"en": label, "zh-TW": label, "zh-CN": label},
+        descriptions={"en": text, "zh-TW": text, "zh-CN": text},
+        domain=dom,
+        lecture="custom",
+        params=CUSTOM_PARAMS,
+        default_starts=tuple(tuple(float(v) for v in p) for p in starts),
+        basin_radius=0.05 * max(w, h),
+    )

@@ -21,7 +21,7 @@ import numpy as np
 from errorscape.surfaces.kernels import CHUNK_STEPS, KernelKey, Layout, Record, bucket, config_bucket, kernels
 from errorscape.surfaces.limits import MAX_CONFIGS, MAX_SEED, MAX_STEPS
 from errorscape.surfaces.problem import Env, check_int, final_loss, make_env, resolve_params, resolve_starts
-from errorscape.surfaces.registry import DATA_SEED, Array, Surface, get_surface
+from errorscape.surfaces.registry import DATA_SEED, Array, Surface, get_surface, surface_key
 from errorscape.surfaces.rules import Config, make_rule, resolve_optimizers, rule_key
 
 __all__ = [
@@ -161,7 +161,7 @@ def prepare(spec: RunSpec) -> Prepared:
         hp_host += hp_host[:1] * (config_bucket(len(indices)) - len(indices))
         hp = make_rule(key).stack(hp_host)
         kernel_key = KernelKey(
-            surface=surface.name,
+            surface=surface_key(surface),
             rule=key,
             full_batch=full_batch,
             batch_pad=1 if full_batch else 1 << (batch - 1).bit_length(),

@@ -73,10 +73,12 @@ class ChoiceField:
     choices: tuple[str, ...]
     default: str
     description: str = ""
+    number_hint: str = ""  # what to say when a number is given (a coefficient where a mode belongs)
 
     def check(self, value: Any, loc: Sequence[str | int]) -> str:
         if not isinstance(value, str) or value not in self.choices:
-            raise FieldError(loc, f"expected one of {', '.join(self.choices)}")
+            hint = f"; {self.number_hint}" if self.number_hint and isinstance(value, (int, float)) else ""
+            raise FieldError(loc, f"expected one of {', '.join(self.choices)}{hint}")
         return value
 
     def listing(self) -> dict[str, Any]:

@@ -68,7 +68,7 @@ class Record(NamedTuple):
 class KernelKey:
     """A compile key: everything that fixes the shapes and the traced program."""
 
-    surface: str
+    surface: str | int  # registry.surface_key: a built-in's name, a run-time surface's identity
     rule: tuple  # rule_key of the configurations it runs
     full_batch: bool
     batch_pad: int
@@ -94,9 +94,13 @@ _KERNEL_LOCK = threading.Lock()
 def kernels(spec: KernelKey, surface: Surface):
     builtin = is_registered(surface)
     with _KERNEL_LOCK:
-        cached = _KERNEL_CACHE.get(spec) if builtin else _CUSTOM_KERNELS.get(spec)
-        if cached is not None and not builtin:
-            _CUSTOM_KERNELS.move_to_end(spec)
+        if builtin:
+            cached = _KERNEL_CACHE.get(spec)
+        else:
+            entry = _CUSTOM_KERNELS.get(spec)
+            cached = None if entry is None else entry[1]
+            if entry is not None:
+                _CUSTOM_KERNELS.move_to_end(spec)
     if cached is not None:
         return cached
     built = build_kernels(spec, surface)
@@ -107,7 +111,7 @@ def kernels(spec: KernelKey, surface: Surface):
                 jax.clear_caches()
             _KERNEL_CACHE[spec] = built
         else:
-            _CUSTOM_KERNELS[spec] = built
+            _CUSTOM_KERNELS[spec] = (surface, built)  # the surface keeps its identity (the key) unique
             while len(_CUSTOM_KERNELS) > CUSTOM_KERNEL_CACHE_SIZE:
                 _CUSTOM_KERNELS.popitem(last=False)
     return built

@@ -34,6 +34,7 @@ import numpy as np
 
 from errorscape.surfaces.errors import FieldError
 from errorscape.surfaces.fields import ChoiceField, Field, NumberField
+from errorscape.surfaces.optax_rules import OPTAX_NAMES
 from errorscape.surfaces.registry import Array, Tensor
 from errorscape.surfaces.schedule import SCHEDULES, learning_rate
 
@@ -73,7 +74,13 @@ class OptState(NamedTuple):
 # meaningful: a decay of 1 or more never forgets, a non-positive learning rate climbs.
 FIELDS: tuple[Field, ...] = (
     NumberField("lr", 0.0, 100.0, 0.01, low_ok=False, log=True, control=(1e-4, 10.0), description="learning rate η"),
-    ChoiceField("momentum", MOMENTUM_MODES, "none", description="what m_t is"),
+    ChoiceField(
+        "momentum",
+        MOMENTUM_MODES,
+        "none",
+        description="what m_t is",
+        number_hint="momentum is the mode; the coefficient λ is lam (preset('momentum', lam=0.9))",
+    ),
     NumberField("lam", 0.0, 0.999, 0.9, control=(0.0, 0.99), shown_when=("momentum", ("heavy_ball", "nesterov")), description="momentum λ"),
     NumberField("beta1", 0.0, 0.9999, 0.9, control=(0.0, 0.999), shown_when=("momentum", ("adam",)), description="Adam's β₁"),
     ChoiceField("sigma", SIGMA_MODES, "none", description="what σ_t is"),
@@ -171,6 +178,9 @@ def preset(name: str, **overrides: Any) -> OptimizerConfig:
     """The preset ``name`` (one of :data:`PRESETS`: sgd, momentum, nesterov, adagrad, rmsprop,
     adam) with any field overridden: ``preset("momentum", lam=0.5)``.  An unknown name or field,
     or a value out of bounds, raises :class:`FieldError`."""
+    if isinstance(name, str) and name in OPTAX_NAMES:
+        usage = f"{{'optax': {name!r}, 'hyper': {{'learning_rate': 0.01}}}}"
+        raise FieldError(("optimizer",), f"{name!r} is one of optax's optimizers, not a preset: use {usage}")
     if not isinstance(name, str) or name not in PRESETS:
         raise FieldError(("optimizer",), f"unknown preset {name!r}; presets: {', '.join(PRESETS)}")
     unknown = set(overrides) - set(FIELD_NAMES)
@@ -185,6 +195,12 @@ def as_config(spec: OptimizerConfig | str | Mapping[str, Any]) -> OptimizerConfi
         return spec
     if isinstance(spec, str):
         return preset(spec)
+    if _is_optax_object(spec):
+        raise FieldError(
+            ("optimizer",),
+            "an optax optimizer object cannot be run here (its hyperparameters are fixed inside it): name it instead, "
+            "e.g. {'optax': 'adam', 'hyper': {'learning_rate': 0.01}} (errorscape.OPTAX_OPTIMIZERS lists the names)",
+        )
     if isinstance(spec, Mapping):
         values = dict(spec)
         base = values.pop("preset", None)
@@ -197,6 +213,11 @@ def as_config(spec: OptimizerConfig | str | Mapping[str, Any]) -> OptimizerConfi
             raise FieldError(("optimizer", "preset"), "expected a preset name")
         return preset(base, **values)
     raise FieldError(("optimizer",), f"expected a preset name, a mapping or an OptimizerConfig, got {type(spec).__name__}")
+
+
+def _is_optax_object(spec: Any) -> bool:
+    """An optax GradientTransformation (init and update functions), as a notebook might pass."""
+    return callable(getattr(spec, "init", None)) and callable(getattr(spec, "update", None))
 
 
 def next_powers(beta1_power: Array, beta2_power: Array, hp: Hyperparams) -> tuple[Array, Array]:

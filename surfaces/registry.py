@@ -124,8 +124,16 @@ _CUSTOM_LOCK = threading.Lock()
 R = TypeVar("R")
 
 
+def surface_key(surface: Surface) -> str | int:
+    """What compiled programs and cached data are keyed by: a registered surface's name, or a
+    run-time surface's identity.  Two surfaces made from different functions may share a
+    name; they never share a program.  Whoever keys by identity keeps the surface alive beside
+    the entry, so the identity is not reused while the entry exists."""
+    return surface.name if is_registered(surface) else id(surface)
+
+
 def surface_cache(custom_size: int) -> Callable[[Callable[..., R]], Callable[..., R]]:
-    """Memoise ``fn(surface, *args)`` by (surface name, *args).
+    """Memoise ``fn(surface, *args)`` by (surface_key(surface), *args).
 
     Entries for registered surfaces are kept for good (there are a fixed few).  Entries for
     custom surfaces live in an LRU of ``custom_size``: what they hold (jitted functions and
@@ -134,25 +142,25 @@ def surface_cache(custom_size: int) -> Callable[[Callable[..., R]], Callable[...
 
     def decorate(fn: Callable[..., R]) -> Callable[..., R]:
         fixed: dict[tuple, R] = {}
-        recent: OrderedDict[tuple, R] = OrderedDict()
+        recent: OrderedDict[tuple, tuple[Surface, R]] = OrderedDict()  # the surface keeps its id unique
         lock = threading.Lock()
 
         @functools.wraps(fn)
         def cached(surface: Surface, *args: Any) -> R:
-            key = (surface.name, *args)
+            key = (surface_key(surface), *args)
             builtin = is_registered(surface)
             with lock:
                 if builtin and key in fixed:
                     return fixed[key]
                 if not builtin and key in recent:
                     recent.move_to_end(key)
-                    return recent[key]
+                    return recent[key][1]
             value = fn(surface, *args)
             with lock:
                 if builtin:
                     fixed[key] = value
                 else:
-                    recent[key] = value
+                    recent[key] = (surface, value)
                     while len(recent) > cached.custom_size:  # type: ignore[attr-defined]
                         recent.popitem(last=False)
             return value

@@ -26,8 +26,8 @@ LECTURE = ("lecture",)
 def resolve_optimizers(optimizers: Any) -> list[Config]:
     """Configurations of the lecture's rule (a preset name, a mapping, an OptimizerConfig) or
     of optax's optimizers (``{"optax": "lion", "hyper": {...}}`` or an OptaxConfig)."""
-    if isinstance(optimizers, (str, Mapping, OptimizerConfig, OptaxConfig)):
-        optimizers = [optimizers]
+    if isinstance(optimizers, (str, Mapping, OptimizerConfig, OptaxConfig)) or optimizer._is_optax_object(optimizers):
+        optimizers = [optimizers]  # one configuration (an optax object is a tuple: not a list of two)
     if not isinstance(optimizers, Sequence) or not 1 <= len(optimizers) <= MAX_CONFIGS:
         raise FieldError(("optimizers",), f"expected a list of 1 to {MAX_CONFIGS} configurations")
     configs: list[Config] = []

@@ -4,9 +4,12 @@ help() on it says what each argument accepts and what comes back."""
 from __future__ import annotations
 
 import inspect
+import math
 import subprocess
 import sys
 
+import jax.numpy as jnp
+import optax
 import pytest
 
 import errorscape
@@ -32,6 +35,7 @@ API = [
     "LossGrid",
     "OptimizerConfig",
     "FieldError",
+    "surface_from_function",
 ]
 
 
@@ -67,3 +71,51 @@ def test_only_the_package_is_imported_never_bare_names():
     script = "import errorscape.server.app, sys; print(sorted(m for m in sys.modules if m.split('.')[0] in ('surfaces', 'server')))"
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "call, loc, words",
+    [
+        (lambda: errorscape.preset("lion"), ("optimizer",), "'optax': 'lion'"),
+        (lambda: errorscape.preset("momentum", momentum=0.9), ("optimizer", "momentum"), "lam"),
+        (lambda: errorscape.simulate("saddle", optax.adam(0.1)), ("optimizers", 0), "'optax': 'adam'"),
+        (lambda: errorscape.simulate("saddle", ["sgd", "adamw"]), ("optimizers", 1), "'optax': 'adamw'"),
+        (lambda: errorscape.preset("sgd", bogus=1), ("optimizer", "bogus"), "lr, momentum, lam"),
+    ],
+)
+def test_habits_from_other_libraries_get_a_pointer(call, loc, words):
+    with pytest.raises(errorscape.FieldError) as caught:
+        call()
+    assert caught.value.loc == loc and words in str(caught.value)
+
+
+def test_a_surface_from_a_python_function_runs_and_plots():
+    bowl = errorscape.surface_from_function(lambda x, y: x**2 + 10 * y**2, domain=[[-2, 2], [-1, 1]])
+    run = errorscape.simulate(bowl, "adam", starts=[[1.5, 0.5]], steps=200, surface_params={})
+    assert run.loss[0, 0, 0] == pytest.approx(1.5**2 + 10 * 0.25, rel=1e-6) and run.loss[0, -1, 0] < 1e-2
+    assert errorscape.analyze(bowl, [0.0, 0.0]).kind == "minimum"
+    grid = errorscape.loss_grid(bowl, 5)
+    assert grid.z[2, 2] == pytest.approx(0.0) and grid.x[0] == -2 and grid.y[-1] == 1
+
+
+def test_two_surfaces_of_the_same_name_never_share_a_program():
+    a = errorscape.surface_from_function(lambda x, y: x**2 + y**2, name="mine")
+    b = errorscape.surface_from_function(lambda x, y: 3 * (x**2 + y**2), name="mine")
+    start = [[1.0, 1.0]]
+    assert errorscape.simulate(a, "sgd", starts=start, steps=1).loss[0, 0, 0] == pytest.approx(2.0)
+    assert errorscape.simulate(b, "sgd", starts=start, steps=1).loss[0, 0, 0] == pytest.approx(6.0)
+    assert errorscape.loss_grid(a, 3).z[0, 0] == pytest.approx(18.0) and errorscape.loss_grid(b, 3).z[0, 0] == pytest.approx(54.0)
+
+
+@pytest.mark.parametrize(
+    "f, words",
+    [
+        (lambda x, y: x if x > 0 else y, "jnp.where"),  # Python control flow on a traced value
+        (lambda x, y: math.sin(x) + y, "cannot trace"),
+        (lambda x, y: jnp.stack([x, y]), "one number"),
+    ],
+)
+def test_a_function_jax_cannot_use_is_refused_at_once(f, words):
+    with pytest.raises(errorscape.FieldError) as caught:
+        errorscape.surface_from_function(f)
+    assert caught.value.loc == ("f",) and words in str(caught.value)

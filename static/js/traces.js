@@ -1,6 +1,8 @@
 // Pure functions from state and data to Plotly traces and layouts. No DOM here.
 
-export const COLORS = ["#f97316", "#22d3ee", "#a3e635", "#f472b6"];
+import { BASIN_COLORS, COLORS, CRITICAL_COLOR, CRITICAL_SYMBOLS, SURFACE_COLORSCALE } from "./palette.js";
+
+export { COLORS };
 export const TRAILS = 60; // trajectories drawn as lines; every start is drawn as a dot
 
 const AXIS = { color: "#cbd5e1", gridcolor: "#1f2937", zeroline: false };
@@ -39,7 +41,7 @@ export function contourTrace(model, colorbarTitle = "log₁₀(L − min)") {
     x: model.x,
     y: model.y,
     z: model.z,
-    colorscale: "Viridis",
+    colorscale: SURFACE_COLORSCALE,
     contours: { coloring: "heatmap", showlines: true },
     line: { color: "rgba(255,255,255,0.25)", width: 0.5 },
     colorbar: { title: { text: colorbarTitle, font: { color: "#e5e7eb" } }, tickfont: { color: "#e5e7eb" } },
@@ -73,7 +75,7 @@ export function surface3dTraces(model, testModel, names) {
       x: model.x,
       y: model.y,
       z: model.z,
-      colorscale: "Viridis",
+      colorscale: SURFACE_COLORSCALE,
       showscale: false,
       opacity: testModel ? 0.85 : 1,
       contours: { z: { show: true, usecolormap: true, project: { z: true }, width: 1 } },
@@ -122,13 +124,13 @@ export function layout3d(surface, title) {
 // `model`: draw in 3-D, each point at the height of the nearest grid point.
 export function criticalPointTrace(surface, name = "critical points", model = null) {
   const pts = surface.critical_points;
-  const symbol = model ? { minimum: "diamond", maximum: "circle", saddle: "x" } : { minimum: "star", maximum: "triangle-up", saddle: "x" };
+  const symbol = model ? { minimum: "diamond", maximum: "circle", saddle: "x" } : CRITICAL_SYMBOLS;
   const trace = {
     type: model ? "scatter3d" : "scatter",
     mode: "markers",
     x: pts.map((p) => p.point[0]),
     y: pts.map((p) => p.point[1]),
-    marker: { symbol: pts.map((p) => symbol[p.kind]), size: model ? 6 : 12, color: "#facc15", line: { color: "#000", width: 1 } },
+    marker: { symbol: pts.map((p) => symbol[p.kind]), size: model ? 6 : 12, color: CRITICAL_COLOR, line: { color: "#000", width: 1 } },
     text: pts.map((p) => p.kind),
     hovertemplate: "%{text} (%{x:.3f}, %{y:.3f})<extra></extra>",
     name,
@@ -324,7 +326,6 @@ export function eigenTraces(analysis, point, surface, model = null) {
   return traces;
 }
 
-const BASIN_COLORS = ["#ef4444", "#3b82f6", "#22c55e", "#eab308", "#a855f7", "#ec4899", "#14b8a6", "#f97316"];
 
 // Which known minimum each start of a grid reaches, as a translucent categorical heatmap
 // (grey where a start reached none or diverged).
