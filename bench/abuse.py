@@ -226,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"distinct-shape requests by status: {shape_out.get('statuses', {})}")
     print("server RSS over the shapes (requests: MB): " + ", ".join(f"{n}: {mb:.0f}" for n, mb in shape_out.get("rss", [])))
     print(
-        f"server RSS: idle {idle:.0f} MB, end {end:.0f} MB ({end - idle:+.0f} MB), settled 12 s later {settled:.0f} MB ({settled - idle:+.0f} MB)"
+        f"server RSS: idle {idle:.0f} MB, end {end:.0f} MB ({end - idle:+.0f} MB), "
+        f"settled 12 s later {settled:.0f} MB ({settled - idle:+.0f} MB)"
     )
     for e in tally.errors[:5]:
         print(f"error: {e}")
