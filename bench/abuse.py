@@ -183,10 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         proc = start_server(args.port, cache, {"ERRORSCAPE_WS_SEND_TIMEOUT_S": "5"})
         base = f"http://127.0.0.1:{args.port}"
         try:
-            # Idle: after the background warm-up, which compiles the programs pages use.
-            while json.loads(urllib.request.urlopen(base + "/api/health", timeout=10).read())["warmup"]["running"]:
-                time.sleep(0.5)
-            idle = rss_mb(proc.pid)
+            idle = rss_mb(proc.pid)  # after the background warm-up (start_server waits for it)
             deadline = time.monotonic() + max(args.seconds, 1.0) + 600
             held: list[float] = []
             shape_out: dict = {}

@@ -133,8 +133,10 @@ def start_server(port: int, cache: str, settings: dict[str, str] | None = None) 
     deadline = time.monotonic() + 300
     while True:
         try:
-            health(f"http://127.0.0.1:{port}")
-            return proc
+            # Loaded once its background warm-up is over, as a server that has been up a while.
+            if not health(f"http://127.0.0.1:{port}")["warmup"]["running"]:
+                return proc
+            time.sleep(0.2)
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the server did not start") from None

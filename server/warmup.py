@@ -83,6 +83,11 @@ class WarmUp:
     def stop(self) -> None:
         self._stop.set()
 
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the warm-up to finish (tests, and the image build)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
     def _run(self) -> None:
         started = time.perf_counter()
         log.info("warm-up: compiling %d programs in the background, the first visit's %d first", self.total, self.first_visit)

@@ -180,7 +180,7 @@ def preset(name: str, **overrides: Any) -> OptimizerConfig:
     or a value out of bounds, raises :class:`FieldError`."""
     if isinstance(name, str) and name in OPTAX_NAMES:
         usage = f"{{'optax': {name!r}, 'hyper': {{'learning_rate': 0.01}}}}"
-        raise FieldError(("optimizer",), f"{name!r} is one of optax's optimizers, not a preset: use {usage}")
+        raise FieldError(("optimizer",), f"unknown preset {name!r}: it is one of optax's optimizers, use {usage}")
     if not isinstance(name, str) or name not in PRESETS:
         raise FieldError(("optimizer",), f"unknown preset {name!r}; presets: {', '.join(PRESETS)}")
     unknown = set(overrides) - set(FIELD_NAMES)

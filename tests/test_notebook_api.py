@@ -76,7 +76,7 @@ def test_only_the_package_is_imported_never_bare_names():
 @pytest.mark.parametrize(
     "call, loc, words",
     [
-        (lambda: errorscape.preset("lion"), ("optimizer",), "'optax': 'lion'"),
+        (lambda: errorscape.preset("lion"), ("optimizer",), "optax's optimizers, use {'optax': 'lion'"),
         (lambda: errorscape.preset("momentum", momentum=0.9), ("optimizer", "momentum"), "lam"),
         (lambda: errorscape.simulate("saddle", optax.adam(0.1)), ("optimizers", 0), "'optax': 'adam'"),
         (lambda: errorscape.simulate("saddle", ["sgd", "adamw"]), ("optimizers", 1), "'optax': 'adamw'"),
@@ -91,7 +91,7 @@ def test_habits_from_other_libraries_get_a_pointer(call, loc, words):
 
 def test_a_surface_from_a_python_function_runs_and_plots():
     bowl = errorscape.surface_from_function(lambda x, y: x**2 + 10 * y**2, domain=[[-2, 2], [-1, 1]])
-    run = errorscape.simulate(bowl, "adam", starts=[[1.5, 0.5]], steps=200, surface_params={})
+    run = errorscape.simulate(bowl, errorscape.preset("adam", lr=0.05), starts=[[1.5, 0.5]], steps=300, surface_params={})
     assert run.loss[0, 0, 0] == pytest.approx(1.5**2 + 10 * 0.25, rel=1e-6) and run.loss[0, -1, 0] < 1e-2
     assert errorscape.analyze(bowl, [0.0, 0.0]).kind == "minimum"
     grid = errorscape.loss_grid(bowl, 5)

@@ -10,8 +10,8 @@ import urllib.request
 import pytest
 
 from errorscape import surfaces
-from errorscape.server.app import warm_up
 from errorscape.server.cli import main
+from errorscape.server.warmup import WarmUp
 from errorscape.surfaces import kernels
 from tests.server_process import get_json, running_server
 
@@ -33,9 +33,14 @@ def test_second_start_reuses_the_persistent_compile_cache(tmp_path):
 
 
 def test_warm_up_compiles_the_first_visit_and_logs_progress(caplog):
+    warm = WarmUp()
     with caplog.at_level(logging.INFO, logger="errorscape"):
-        warm_up()
-    assert sum("warm-up" in r.message for r in caplog.records) == len(surfaces.surface_names())
+        warm.start()
+        warm.join(timeout=600)
+    assert warm.done == warm.total and warm.failed == 0 and not warm.running
+    # One line per step, numbered, and one when the first visit's programs are ready.
+    assert sum(f"warm-up {i}/{warm.total}:" in r.message for r in caplog.records for i in range(1, warm.total + 1)) == warm.total
+    assert sum("first visit's programs are ready" in r.message for r in caplog.records) == 1
     before = surfaces.compilation_count()
     surfaces.simulate("himmelblau", ["adam", "sgd", "momentum"], steps=250)
     surfaces.simulate("saddle", ["adam"], starts={"random": 700}, steps=30)
