@@ -36,6 +36,11 @@ RUN useradd --create-home --uid 10001 errorscape \
  && mkdir -p /cache/jax \
  && chown -R errorscape /cache
 USER 10001
+# The programs pages use, compiled into the cache the image ships: a container's first visit on
+# a machine of the same CPU family compiles nothing (JAX keys its cache by jaxlib version,
+# platform, XLA flags, compile options and device topology; the AVX cap in the flags keeps the
+# code portable across x86 CPUs).  A named volume on /cache starts as a copy of it.
+RUN errorscape warmup
 VOLUME ["/cache"]
 
 EXPOSE 8000

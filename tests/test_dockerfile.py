@@ -79,7 +79,9 @@ def test_install_steps_replayed_in_a_fresh_venv_serve_a_request(tmp_path):
     variables: dict[str, str] = {}
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "VIRTUAL_ENV": str(venv)}
     env.pop("PYTHONPATH", None)
+    cache = tmp_path / "cache"  # the image's /cache
     replayed = 0
+    baked = 0
     for kind, arguments in instructions():
         if kind == "ARG":
             name, _, default = arguments.partition("=")
@@ -87,6 +89,7 @@ def test_install_steps_replayed_in_a_fresh_venv_serve_a_request(tmp_path):
         elif kind == "ENV":
             for token in shlex.split(arguments):
                 name, _, value = token.partition("=")
+                value = value.replace("/cache", str(cache), 1) if value.startswith("/cache") else value
                 variables[name] = value
                 env[name] = value
         elif kind == "COPY":
@@ -104,12 +107,15 @@ def test_install_steps_replayed_in_a_fresh_venv_serve_a_request(tmp_path):
                 if words[:2] == ["pip", "install"]:
                     subprocess.run([str(bin_dir / "python"), "-m", *words], cwd=app, env=env, check=True)
                     replayed += 1
+                elif words[:1] == ["errorscape"]:
+                    subprocess.run([str(bin_dir / "errorscape"), *words[1:]], cwd=app, env=env, check=True)
+                    baked += 1
                 else:
                     # Creating the unprivileged user and its cache folder is the image's business.
                     assert words[0] in ("useradd", "mkdir", "chown"), command
-    assert replayed == 3
-    cache = tmp_path / "cache"
-    env.update({"ERRORSCAPE_COMPILE_CACHE_DIR": str(cache), "ERRORSCAPE_WARMUP": "false"})
+    assert replayed == 3 and baked == 1
+    assert env["ERRORSCAPE_COMPILE_CACHE_DIR"] == str(cache / "jax") and any((cache / "jax").iterdir())
+    env["ERRORSCAPE_WARMUP"] = "false"
     port = free_port()
     # The image's CMD, on loopback (tests never listen beyond this machine).
     proc = subprocess.Popen([str(bin_dir / "errorscape"), "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=tmp_path, env=env)
@@ -124,10 +130,13 @@ def test_install_steps_replayed_in_a_fresh_venv_serve_a_request(tmp_path):
                 assert proc.poll() is None and time.monotonic() < deadline, "the replayed install did not serve"
                 time.sleep(0.3)
         assert health["status"] == "ok"
-        body = json.dumps({"surface": "two_weight_net", "optimizers": [{"preset": "sgd", "lr": 0.1}], "steps": 5}).encode()
+        # The first visit's run and grid come from the baked cache: nothing compiles.
+        body = json.dumps({"surface": "narrow_valley", "optimizers": [{"preset": "sgd"}], "steps": 300}).encode()
         request = urllib.request.Request(base + "/api/run", body, {"content-type": "application/json"})
         with urllib.request.urlopen(request, timeout=60) as response:
-            assert response.status == 200 and len(json.loads(response.read())["loss"][0]) == 6
+            assert response.status == 200 and len(json.loads(response.read())["loss"][0]) == 301
+        assert get_json(base + "/api/surfaces/narrow_valley/grid?n=121")["x"]
+        assert get_json(base + "/api/health")["compilations"] == 0
         # The replayed install is the package, not this checkout.
         location = subprocess.run(
             [str(bin_dir / "python"), "-c", "import errorscape; print(errorscape.__file__)"],
