@@ -12,6 +12,7 @@ network: Plotly.js comes from the installed plotly package.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
@@ -27,12 +28,20 @@ from plotly.subplots import make_subplots
 from errorscape.surfaces.basins import BasinMap
 from errorscape.surfaces.critical import analyze, known_critical_points
 from errorscape.surfaces.engine import RunResult
+from errorscape.surfaces.fields import ChoiceField
 from errorscape.surfaces.grid import loss_grid
+from errorscape.surfaces.optax_rules import OptaxConfig
+from errorscape.surfaces.optimizer import FIELDS, PRESETS
 from errorscape.surfaces.registry import Surface, get_surface
 
 __all__ = ["basins", "curves", "hessian", "palette", "surface"]
 
-_LAYOUT = {"template": "plotly_dark", "margin": {"l": 50, "r": 20, "t": 50, "b": 45}}
+# The legend under the plot: on the right it would cover the colour bar.
+_LAYOUT = {
+    "template": "plotly_dark",
+    "margin": {"l": 50, "r": 20, "t": 50, "b": 45},
+    "legend": {"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0},
+}
 
 
 @functools.cache
@@ -152,6 +161,11 @@ def curves(run: RunResult, labels: Sequence[str] | None = None) -> go.Figure:
             with np.errstate(all="ignore"):
                 v = np.where(np.isfinite(values[c]), values[c], np.nan)
                 low, mid, high = (np.nanpercentile(v, q, axis=1) if np.isfinite(v).any() else v[:, 0] for q in (10, 50, 90))
+                # A start that reaches an exact zero would stretch a log axis over thirty decades:
+                # the band stops three decades under the lowest median.
+                positive = mid[np.isfinite(mid) & (mid > 0)]
+                if positive.size:
+                    low = np.maximum(low, 1e-3 * positive.min())
             color = _color(c)
             fig.add_trace(go.Scatter(x=steps, y=high, line={"width": 0}, showlegend=False, hoverinfo="skip"), row=1, col=col)
             fig.add_trace(
@@ -239,13 +253,16 @@ def basins(m: BasinMap, surface: str | Surface | None = None, title: str = "") -
 
 
 def _config_label(config: Any) -> str:
-    if hasattr(config, "name") and hasattr(config, "static"):
+    """A preset's name where the configuration is a preset at some η; else its parts."""
+    if isinstance(config, OptaxConfig):
         return f"optax.{config.name}"
+    for name, preset in PRESETS.items():
+        if dataclasses.replace(preset, lr=config.lr) == config:
+            return f"{name} η={config.lr:.2g}"
     parts = [f"η={config.lr:.2g}"]
-    for mode in ("momentum", "sigma", "schedule"):
-        value = getattr(config, mode)
-        if value not in ("none", "constant"):
-            parts.append(value)
+    for field in FIELDS:
+        if isinstance(field, ChoiceField) and getattr(config, field.name) != field.default:
+            parts.append(f"{field.name}={getattr(config, field.name)}")
     return " ".join(parts)
 
 
