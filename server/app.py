@@ -152,10 +152,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.gate = ComputeGate(settings.concurrency, settings.queue)
         enable_compile_cache(settings)
         app.state.warmup = WarmUp()
+        warmup = app.state.warmup
         if settings.warmup:
-            app.state.warmup.start()  # after the port opens: the page loads meanwhile
+            warmup.start()  # after the port opens: the page loads meanwhile
+        else:
+            warmup.mark_baseline()
         gate = app.state.gate
-        trimming = asyncio.create_task(trim_after_work(lambda: gate.in_flight, lambda: gate.completed))
+        trimming = asyncio.create_task(
+            trim_after_work(
+                lambda: gate.in_flight + int(warmup.running),
+                lambda: gate.completed,
+                settings.program_memory_mb,
+                lambda: warmup.baseline_mb,
+            )
+        )
         yield
         trimming.cancel()
         app.state.warmup.stop()

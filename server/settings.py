@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     allowed_hosts: list[str] = Field(default_factory=list)
     allowed_origins: list[str] = Field(default_factory=list)
 
+    # Memory.  Past this much growth over its RSS once warmed up, an idle server drops the
+    # compiled programs it holds (they reload from the compilation cache on next use).
+    program_memory_mb: float = Field(128.0, ge=16)
+
     # Compilation.
     compile_cache_dir: Path | None = DEFAULT_DIR
     warmup: bool = True

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from errorscape import surfaces
+from errorscape.server.memory import rss_mb
 from errorscape.surfaces.critical import minimum_ratio
 from errorscape.surfaces.grid import loss_grid
 
@@ -63,6 +64,7 @@ class WarmUp:
         self.done = 0
         self.failed = 0
         self.running = False
+        self.baseline_mb: float | None = None  # the process's RSS when the warm-up ended
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -74,6 +76,10 @@ class WarmUp:
     def ready(self) -> bool:
         """Whether the first visit's programs are compiled (or there is no warm-up running)."""
         return not self.running or self.done >= self.first_visit
+
+    def mark_baseline(self) -> None:
+        """Without a warm-up, the baseline is the RSS at start-up."""
+        self.baseline_mb = rss_mb()
 
     def start(self) -> None:
         self.running = True
@@ -105,4 +111,5 @@ class WarmUp:
                 if self.done == self.first_visit:
                     log.info("warm-up: the first visit's programs are ready (%.1f s)", time.perf_counter() - started)
         finally:
+            self.baseline_mb = rss_mb()
             self.running = False

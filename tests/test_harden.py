@@ -273,3 +273,41 @@ def test_an_oversized_handshake_from_another_page_is_refused(strict_server):
     with pytest.raises(InvalidStatus) as refused, connect(ws_url(strict_server), origin="http://evil.example"):
         pass
     assert refused.value.response.status_code == 403
+
+
+# --- memory ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("busy, over_budget, dropped", [(0, True, True), (1, True, False), (0, False, False)])
+def test_compiled_programs_are_dropped_only_when_idle_and_over_budget(monkeypatch, busy, over_budget, dropped):
+    import asyncio
+
+    from errorscape.server import memory
+
+    calls: list[str] = []
+    monkeypatch.setattr(memory, "drop_compiled_programs", lambda: calls.append("drop"))
+    monkeypatch.setattr(memory, "release_freed_memory", lambda: calls.append("trim") or True)
+    done = iter(range(1000))
+    now = memory.rss_mb()
+    assert now is not None and now > 0
+    baseline = now - (500 if over_budget else 1)
+
+    async def scenario() -> None:
+        task = asyncio.create_task(memory.trim_after_work(lambda: busy, lambda: next(done), 100, lambda: baseline, period_s=0.01))
+        await asyncio.sleep(0.2)
+        task.cancel()
+
+    asyncio.run(scenario())
+    assert ("drop" in calls) is dropped
+    assert ("trim" in calls) is (busy == 0)
+
+
+def test_dropping_compiled_programs_frees_them_and_runs_still_work():
+    from errorscape.server.memory import drop_compiled_programs
+    from errorscape.surfaces import kernels
+
+    errorscape.simulate("saddle", ["sgd"], starts={"random": 5}, steps=2)
+    assert kernels.compiled_kernel_count() > 0
+    drop_compiled_programs()
+    assert kernels.compiled_kernel_count() == 0
+    assert errorscape.simulate("saddle", ["sgd"], starts={"random": 5}, steps=2).loss.shape == (1, 3, 5)
