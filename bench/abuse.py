@@ -91,6 +91,8 @@ def shapes(base: str, count: int, pid: int | None, deadline: float, out: dict) -
 
 
 def raw_client(host: str, port: int) -> socket.socket:
+    """A WebSocket client that completes the handshake and then never reads a byte (a tiny
+    receive buffer, so the server's frames back up at once)."""
     sock = socket.create_connection((host, port))
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     key = base64.b64encode(os.urandom(16)).decode()
@@ -101,6 +103,9 @@ def raw_client(host: str, port: int) -> socket.socket:
     head = b""
     while b"\r\n\r\n" not in head:
         head += sock.recv(1)
+    if not head.startswith(b"HTTP/1.1 101"):
+        sock.close()
+        raise ConnectionError(f"the WebSocket handshake was refused: {head[:40]!r}")
     return sock
 
 
