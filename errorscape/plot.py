@@ -192,9 +192,8 @@ def hessian(
     fig = _surface_figure(s, None, params)
     (x0, x1), (y0, y1) = s.domain
     r = radius if radius is not None else 0.15 * max(x1 - x0, y1 - y0)
-    tol = 1e-4 * max(1.0, float(np.abs(a.eigenvalues).max()))
-    for value, vector in zip(a.eigenvalues, a.eigenvectors.T, strict=True):
-        color = "#22c55e" if value > tol else "#ef4444" if value < -tol else "#9ca3af"
+    for value, sign, vector in zip(a.eigenvalues, a.eigenvalue_signs, a.eigenvectors.T, strict=True):
+        color = palette()["EIGEN_COLORS"][str(int(sign))]
         end = np.asarray(point, float) + r * vector
         fig.add_trace(
             go.Scatter(

@@ -238,13 +238,13 @@ LESSONS: list[dict[str, Any]] = [
     lesson(
         "adagrad-blowup",
         _text(
-            "Adagrad blows up late; decay and warm-up fix it", "Adagrad 後期爆炸；衰減與暖身解決它", "Adagrad 后期爆炸；衰减与暖身解决它"
+            "Adagrad blows up late; learning-rate decay fixes it", "Adagrad 後期爆炸；學習率衰減解決它", "Adagrad 后期爆炸；学习率衰减解决它"
         ),
         _text(
-            "Adagrad's σ is the mean of all past squared gradients: after a long stretch with tiny gradients it becomes tiny, "
-            "η/σ huge, and the run shoots off; a decaying η or a warm-up prevents it.",
-            "Adagrad 的 σ 是所有過去梯度平方的平均：梯度長時間很小後 σ 變得很小，η/σ 很大，於是突然噴出去；讓 η 衰減或先暖身就能避免。",
-            "Adagrad 的 σ 是所有过去梯度平方的平均：梯度长时间很小后 σ 变得很小，η/σ 很大，于是突然喷出去；让 η 衰减或先暖身就能避免。",
+            "Adagrad's σ is the root mean square of all past gradients: after a long stretch with tiny gradients it becomes "
+            "tiny, η/σ huge, and the run shoots off. The lecture's fix is learning-rate decay; warm-up is its variant.",
+            "Adagrad 的 σ 是所有過去梯度的均方根：梯度長時間很小後 σ 變得很小，η/σ 很大，於是突然噴出去。課堂上的解法是讓學習率衰減；暖身是它的變形。",
+            "Adagrad 的 σ 是所有过去梯度的均方根：梯度长时间很小后 σ 变得很小，η/σ 很大，于是突然喷出去。课堂上的解法是让学习率衰减；预热是它的变形。",
         ),
         [
             scene(

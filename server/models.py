@@ -179,6 +179,7 @@ class AnalyzeResponse(BaseModel):
     kind: Literal["minimum", "maximum", "saddle", "not_critical", "degenerate"]
     escape_direction: list[float | None] | None
     escape_point: list[float | None] | None  # where the page's "escape" button puts a new start
+    eigenvalue_signs: list[int]  # −1, 0 or 1 per eigenvalue, with the verdict's tolerance for 0
 
 
 class BasinRequest(_OnSurface):
@@ -311,6 +312,9 @@ class GridResponse(BaseModel):
     x: list[float]
     y: list[float]
     z: list[list[float | None]]  # z[i][j] at (x[j], y[i]); null where not finite
+    # The surface's critical points where they are for these parameters (train split; the
+    # declared ones refined by Newton, dropped where none is left nearby).
+    critical_points: list[CriticalPointOut]
 
 
 class LimitsResponse(BaseModel):

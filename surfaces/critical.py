@@ -54,6 +54,7 @@ class Analysis:
     kind: Verdict
     escape_direction: np.ndarray | None  # unit vector along the most negative eigenvalue, saddles only
     escape_point: np.ndarray | None  # one escape step (ESCAPE_STEP of the domain) along it, saddles only
+    eigenvalue_signs: np.ndarray  # (2,) int: −1, 0 (within the verdict's tolerance of 0) or 1
 
 
 def escape_step(surface: Surface) -> float:
@@ -62,20 +63,32 @@ def escape_step(surface: Surface) -> float:
     return ESCAPE_STEP * max(x1 - x0, y1 - y0)
 
 
+# Every verdict, in the order the end-point chart lists them.
+KINDS: tuple[Verdict, ...] = ("minimum", "saddle", "maximum", "degenerate", "not_critical")
+
+
+def verdicts(gradients: np.ndarray, eigenvalues: np.ndarray) -> np.ndarray:
+    """The verdict of each row of gradients [P, 2] and Hessian eigenvalues [P, 2], as indices
+    into KINDS: not critical where the gradient is not ≈ 0 (or not finite); else by the
+    eigenvalues' signs, an eigenvalue within the tolerance of 0 making it degenerate (a flat
+    direction: neither the minimum ratio nor the second-order test can decide there)."""
+    g = np.asarray(gradients, np.float64).reshape(-1, 2)
+    w = np.asarray(eigenvalues, np.float64).reshape(-1, 2)
+    finite = np.isfinite(g).all(axis=1) & np.isfinite(w).all(axis=1)
+    with np.errstate(invalid="ignore"):
+        critical = finite & (np.linalg.norm(np.where(np.isfinite(g), g, np.inf), axis=1) <= GRAD_TOL)
+        tol = EIG_TOL * np.maximum(1.0, np.abs(np.where(np.isfinite(w), w, 0.0)).max(axis=1, keepdims=True))
+    pos, neg = w > tol, w < -tol
+    kind = np.select(
+        [~critical, pos.any(axis=1) & neg.any(axis=1), pos.all(axis=1), neg.all(axis=1)],
+        [KINDS.index("not_critical"), KINDS.index("saddle"), KINDS.index("minimum"), KINDS.index("maximum")],
+        KINDS.index("degenerate"),
+    )
+    return kind.astype(np.int32)
+
+
 def verdict(gradient: np.ndarray, eigenvalues: np.ndarray) -> Verdict:
-    if not np.isfinite(gradient).all() or not np.isfinite(eigenvalues).all():
-        return "not_critical"
-    if np.linalg.norm(gradient) > GRAD_TOL:
-        return "not_critical"
-    tol = EIG_TOL * max(1.0, float(np.abs(eigenvalues).max()))
-    pos, neg = eigenvalues > tol, eigenvalues < -tol
-    if pos.any() and neg.any():
-        return "saddle"
-    if pos.all():
-        return "minimum"
-    if neg.all():
-        return "maximum"
-    return "degenerate"
+    return KINDS[int(verdicts(gradient, eigenvalues)[0])]
 
 
 def _check_point(point: Any) -> np.ndarray:
@@ -131,6 +144,8 @@ def _analyses(surface: Surface, points: np.ndarray, params: Mapping[str, Any] | 
         v = np.stack([_orient(v[:, 0]), _orient(v[:, 1])], axis=1)
         kind = verdict(g, w)
         escape = v[:, 0].astype(np.float32) if kind == "saddle" else None
+        tol = EIG_TOL * max(1.0, float(np.abs(w).max())) if np.isfinite(w).all() else np.inf
+        signs = np.where(w > tol, 1, np.where(w < -tol, -1, 0)).astype(np.int32)
         out.append(
             Analysis(
                 point=p,
@@ -142,6 +157,7 @@ def _analyses(surface: Surface, points: np.ndarray, params: Mapping[str, Any] | 
                 kind=kind,
                 escape_direction=escape,
                 escape_point=None if escape is None else (p + escape_step(surface) * escape).astype(np.float32),
+                eigenvalue_signs=signs,
             )
         )
     return out
@@ -176,6 +192,24 @@ def minimum_ratio(
         tol = EIG_TOL * np.maximum(1.0, np.abs(w).max(axis=1, keepdims=True))
         ratios[finite] = (w > tol).mean(axis=1)
     return ratios
+
+
+def point_kinds(
+    surface: str | Surface, points: Any, surface_params: Mapping[str, Any] | None = None, data_seed: int = DATA_SEED
+) -> np.ndarray:
+    """The verdict at each of ``points`` [P, 2], as :func:`analyze` gives it one point at a time:
+    indices into :data:`KINDS`, −1 where a point is not finite (a diverged run's end)."""
+    s = get_surface(surface)
+    pts = np.asarray(points, dtype=np.float32)
+    if pts.ndim != 2 or pts.shape[1] != 2:
+        raise FieldError(("points",), "expected shape (P, 2)")
+    finite = np.isfinite(pts).all(axis=1)
+    out = np.full(pts.shape[0], -1, np.int32)
+    if finite.any():
+        _, grad, hess = _derivatives_at(s, pts[finite], surface_params, data_seed)
+        w = np.linalg.eigvalsh(0.5 * (hess + np.swapaxes(hess, 1, 2)).astype(np.float64))
+        out[finite] = verdicts(grad, w)
+    return out
 
 
 @surface_cache(custom_size=8)

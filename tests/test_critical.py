@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from errorscape import surfaces
 from errorscape.surfaces import basins, critical
+from errorscape.surfaces.critical import KINDS, known_critical_points, point_kinds, verdict, verdicts
 
 
 @pytest.mark.parametrize(
@@ -95,3 +98,46 @@ def test_classify_leaves_far_and_diverged_ends_unassigned():
     got = basins.classify(s, ends, minima)
     assert got[0] == got[3] >= 0 and np.allclose(minima[got[0]].point, [3.0, 2.0], atol=1e-3)
     assert got[1] == got[2] == -1
+
+
+# --- what a person sees: markers and end-point verdicts ------------------------------------------
+
+
+def _param_settings(surface):
+    """Defaults, then each parameter at its lowest and highest value."""
+    yield {}
+    for p in surface.params:
+        yield {p.name: p.minimum}
+        yield {p.name: p.maximum}
+
+
+@pytest.mark.parametrize("name", surfaces.surface_names())
+def test_every_marker_stands_where_the_gradient_vanishes_for_the_current_parameters(name):
+    s = surfaces.get_surface(name)
+    for params in _param_settings(s):
+        for p in known_critical_points(s, params):
+            a = critical.analyze(s, p.point, params)
+            assert np.linalg.norm(a.gradient) <= critical.GRAD_TOL, (name, params, p.point, a.gradient)
+
+
+def test_feature_scale_marker_follows_normalisation():
+    raw = known_critical_points("feature_scale", {"normalize": 0.0})
+    norm = known_critical_points("feature_scale", {"normalize": 1.0})
+    assert len(raw) == len(norm) == 1 and np.linalg.norm(np.asarray(raw[0].point) - np.asarray(norm[0].point)) > 1.0
+
+
+finite = st.floats(-10, 10, allow_nan=False, width=32)
+
+
+@given(st.lists(st.tuples(finite, finite, finite, finite), min_size=1, max_size=20))
+def test_vectorised_verdicts_equal_the_one_point_verdict(rows):
+    arr = np.asarray(rows, np.float64)
+    g, w = arr[:, :2] * 1e-3, np.sort(arr[:, 2:], axis=1)  # gradients near the tolerance
+    assert [KINDS[k] for k in verdicts(g, w)] == [verdict(g[i], w[i]) for i in range(len(rows))]
+
+
+def test_end_point_kinds_tell_a_flat_minimum_and_an_unfinished_run_apart():
+    # two_weight_net: (1, 1) is on the curve of minima (an eigenvalue 0: degenerate), the origin
+    # a saddle, (0.5, 0.3) not critical; a diverged end is −1.
+    kinds = point_kinds("two_weight_net", np.array([[1, 1], [0, 0], [0.5, 0.3], [np.nan, np.nan]], np.float32))
+    assert [KINDS[k] if k >= 0 else "diverged" for k in kinds] == ["degenerate", "saddle", "not_critical", "diverged"]

@@ -78,3 +78,26 @@ def test_pydantic_refusals_have_the_same_shape_on_both(client):
         ws.send_text(json.dumps({"type": "run", **body}))
         reply = json.loads(ws.receive_text())
     assert reply["detail"] == detail
+
+
+def test_the_done_message_counts_end_points_by_the_hessians_verdict(client):
+    import numpy as np
+
+    from errorscape.surfaces.critical import KINDS, point_kinds
+
+    body = {"surface": "himmelblau", "optimizers": [{"preset": "sgd", "lr": 0.002}, {"preset": "adam", "lr": 0.1}], "steps": 150}
+    body["starts"] = {"grid": 6}
+    run = client.post("/api/run", json=body).json()
+    with client.websocket_connect("/ws/run") as ws:
+        ws.send_text(json.dumps({"type": "run", **body}))
+        while True:
+            message = ws.receive()
+            if message.get("text") and json.loads(message["text"])["type"] == "done":
+                done = json.loads(message["text"])
+                break
+    assert done["end_kinds"] == [*KINDS, "diverged"]
+    for c in range(2):
+        ends = np.array([[np.nan if v is None else v for v in p] for p in run["positions"][c][-1]], np.float32)
+        kinds = point_kinds("himmelblau", ends)
+        assert done["end_kind_counts"][c] == [int((kinds == k).sum()) for k in range(len(KINDS))] + [int((kinds < 0).sum())]
+        assert sum(done["end_kind_counts"][c]) == 36

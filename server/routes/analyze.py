@@ -33,4 +33,5 @@ async def analyze_point(req: AnalyzeRequest, gate: GateDep) -> AnalyzeResponse:
         kind=a.kind,
         escape_direction=None if a.escape_direction is None else finite_list(a.escape_direction),
         escape_point=None if a.escape_point is None else finite_list(a.escape_point),
+        eigenvalue_signs=[int(v) for v in a.eigenvalue_signs],
     )

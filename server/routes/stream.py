@@ -32,11 +32,14 @@ from errorscape.server.models import RunRequest
 from errorscape.server.requests import TooLarge, run_arguments
 from errorscape.server.serialize import FRAME_LAYOUT, finite_list, pack_frames
 from errorscape.server.settings import Settings
-from errorscape.surfaces.critical import minimum_ratio
+from errorscape.surfaces.critical import KINDS, minimum_ratio, point_kinds
 from errorscape.surfaces.engine import CHUNK_STEPS, Chunk
 
 router = APIRouter(tags=["stream"])
 log = logging.getLogger("errorscape")
+
+
+END_KINDS = [*KINDS, "diverged"]
 
 
 class RunMessage(RunRequest):
@@ -186,7 +189,7 @@ class StreamSession:
                 last = diverged_at
             if cancel.is_set() or last is None or end is None:
                 return
-            ratios = await gate.run(lambda: _end_ratios(kwargs, end))
+            ratios, kind_counts = await gate.run(lambda: _end_points(kwargs, end))
             await self.send_json(
                 {
                     "type": "done",
@@ -194,6 +197,8 @@ class StreamSession:
                     "diverged": int((last >= 0).sum()),
                     "diverged_at": last.tolist(),
                     "minimum_ratio": ratios,
+                    "end_kinds": END_KINDS,
+                    "end_kind_counts": kind_counts,
                     "compute_ms": round(compute_s * 1000.0, 3),
                     "compiled": surfaces.compilation_count() > compiled_before,
                 }
@@ -240,12 +245,17 @@ def _next_frames(
     return pack_frames(run_id, chunk, max_bytes), chunk.positions.shape, chunk.test_loss is not None, chunk.diverged_at.copy(), end
 
 
-def _end_ratios(kwargs: dict[str, Any], end: np.ndarray) -> list[list[float | None]]:
-    """The lecture's minimum ratio (share of positive Hessian eigenvalues) at every end point,
-    [C][S], null where a start diverged."""
+def _end_points(kwargs: dict[str, Any], end: np.ndarray) -> tuple[list[list[float | None]], list[list[int]]]:
+    """At every end point: the lecture's minimum ratio (share of positive Hessian eigenvalues),
+    [C][S], null where a start diverged; and per configuration how many end points get each
+    verdict (END_KINDS: the Hessian panel's verdicts, then diverged).  A ratio says something
+    only where the gradient vanishes and no eigenvalue is 0: the verdicts say where that is."""
     c, s, _ = end.shape
-    ratios = minimum_ratio(kwargs["surface"], end.reshape(c * s, 2), kwargs["surface_params"])
-    return [finite_list(row) for row in ratios.reshape(c, s)]
+    flat = end.reshape(c * s, 2)
+    ratios = minimum_ratio(kwargs["surface"], flat, kwargs["surface_params"]).reshape(c, s)
+    kinds = point_kinds(kwargs["surface"], flat, kwargs["surface_params"]).reshape(c, s)
+    counts = [[int((row == k).sum()) for k in range(len(KINDS))] + [int((row < 0).sum())] for row in kinds]
+    return [finite_list(row) for row in ratios], counts
 
 
 @router.websocket("/ws/run")

@@ -13,6 +13,7 @@ from errorscape.server.dependencies import GateDep, SettingsDep
 from errorscape.server.models import CriticalPointOut, GridResponse, ParamOut, SurfaceName, SurfaceOut, limit
 from errorscape.server.requests import check_grid_side, surface_params
 from errorscape.server.serialize import finite_list, model_response
+from errorscape.surfaces.critical import known_critical_points
 from errorscape.surfaces.errors import FieldError
 from errorscape.surfaces.grid import loss_grid
 from errorscape.surfaces.limits import MAX_GRID_SIDE
@@ -71,6 +72,10 @@ async def grid(
 
     def answer() -> Response:
         result = loss_grid(surface, n, checked, split)
-        return model_response(GridResponse, {"x": finite_list(result.x), "y": finite_list(result.y), "z": finite_list(result.z)})
+        points = known_critical_points(surface, checked) if split == "train" else []
+        critical = [{"point": finite_list(p.point), "kind": p.kind} for p in points]
+        return model_response(
+            GridResponse, {"x": finite_list(result.x), "y": finite_list(result.y), "z": finite_list(result.z), "critical_points": critical}
+        )
 
     return await gate.run(answer)

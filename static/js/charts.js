@@ -1,6 +1,6 @@
 // Pure functions from a run's statistics to the charts under the surface: loss and gradient
 // norm vs step (median, 10–90 % band, the selected start), η_t vs step, and the histogram of
-// the minimum ratio over the end points. No DOM here.
+// the end points by what the Hessian says there. No DOM here.
 import { learningRates } from "./schedule.js";
 import { COLORS } from "./traces.js";
 
@@ -16,14 +16,25 @@ function steps(n) {
   return Array.from({ length: n }, (_, k) => k);
 }
 
+// Values a log axis can show: a loss or gradient norm of exactly 0 (a start that reached an
+// exact minimum) is drawn at half the smallest positive value of the chart, so the axis stays
+// logarithmic instead of the chart turning linear and squashing every curve onto 0.
+export function forLogAxis(series) {
+  let least = Infinity;
+  for (const s of series) for (const v of s) if (v > 0 && v < least) least = v;
+  if (!Number.isFinite(least)) return series;
+  return series.map((s) => Array.from(s, (v) => (v === null || Number.isNaN(v) ? null : v > 0 ? v : least / 2)));
+}
+
 // Median line over a shaded 10–90 % band, for each configuration.
 function bandTraces(stats, key, labels, suffix, dash = "solid") {
   const traces = [];
   const x = steps(stats.done);
   for (let c = 0; c < stats.configs; c++) {
     const color = COLORS[c % COLORS.length];
-    const lo = stats.series(key, "p10", c);
-    if (!lo) continue;
+    const raw = ["p10", "p90", "p50"].map((q) => stats.series(key, q, c));
+    if (!raw[0]) continue;
+    const [lo, hi, mid] = forLogAxis(raw);
     const group = `${key}-${c}`;
     traces.push(
       { type: "scatter", mode: "lines", x, y: lo, line: { width: 0 }, hoverinfo: "skip", showlegend: false, legendgroup: group },
@@ -31,7 +42,7 @@ function bandTraces(stats, key, labels, suffix, dash = "solid") {
         type: "scatter",
         mode: "lines",
         x,
-        y: stats.series(key, "p90", c),
+        y: hi,
         fill: "tonexty",
         fillcolor: translucent(color, 0.18),
         line: { width: 0 },
@@ -39,7 +50,7 @@ function bandTraces(stats, key, labels, suffix, dash = "solid") {
         showlegend: false,
         legendgroup: group,
       },
-      { type: "scatter", mode: "lines", x, y: stats.series(key, "p50", c), line: { color, width: 2, dash }, name: `${labels[c]}${suffix}`, legendgroup: group },
+      { type: "scatter", mode: "lines", x, y: mid, line: { color, width: 2, dash }, name: `${labels[c]}${suffix}`, legendgroup: group },
     );
   }
   return traces;
@@ -83,25 +94,12 @@ export function lrChart(configs, n, labels) {
   }));
 }
 
-// The lecture's minimum ratio takes the values 0, ½ and 1 on a 2-parameter surface.
-export const RATIO_BINS = [0, 0.5, 1];
-
-export function ratioCounts(ratios) {
-  const counts = [0, 0, 0];
-  let diverged = 0;
-  for (const r of ratios) {
-    if (r === null) diverged += 1;
-    else counts[RATIO_BINS.indexOf(r)] += 1;
-  }
-  return { counts, diverged };
-}
-
-export function ratioChart(ratios, labels, binNames) {
-  if (!ratios) return [];
-  return ratios.map((row, c) => ({
+// End points by verdict, per configuration: `ends` is the done message's {kinds, counts}.
+export function endKindChart(ends, labels, name) {
+  return ends.counts.map((counts, c) => ({
     type: "bar",
-    x: binNames,
-    y: ratioCounts(row).counts,
+    x: ends.kinds.map(name),
+    y: counts,
     marker: { color: COLORS[c % COLORS.length] },
     name: labels[c],
   }));

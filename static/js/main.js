@@ -1,7 +1,7 @@
 // The one module that touches the DOM: builds the controls, keeps them and the URL in step
 // with the state, streams runs and draws them with Plotly.
 import { FormulaError, analyze, basinMap, getCustom, getGrid, getHealth, getLessons, getLimits, getOptimizers, getSurfaces, getTiming, RunStream } from "./api.js";
-import { chartLayout, cursor, gradChart, lossChart, lrChart, ratioChart, timingChart, timingLayout } from "./charts.js";
+import { chartLayout, cursor, endKindChart, gradChart, lossChart, lrChart, timingChart, timingLayout } from "./charts.js";
 import { language, setLanguage, t } from "./i18n.js";
 import { movingScene, nearestDot, paintScene } from "./overlay.js";
 import { download, loadImage, recordVideo, saveCanvas, savePng, videoSupported } from "./recorder.js";
@@ -26,7 +26,6 @@ import {
   contourTrace,
   criticalPointTrace,
   eigenTraces,
-  height,
   layout3d,
   legendTraces,
   selectedTraces,
@@ -38,7 +37,15 @@ import {
 } from "./traces.js";
 
 const $ = (id) => document.getElementById(id);
-const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["toImage"] };
+// An offline app: no Plotly logo, no "edit in Chart Studio" or cloud links.
+const PLOT_CONFIG = {
+  displaylogo: false,
+  responsive: true,
+  showLink: false,
+  showSendToCloud: false,
+  showEditInChartStudio: false,
+  modeBarButtonsToRemove: ["toImage", "sendDataToCloud"],
+};
 const BASIN_PASSES = [32, 64, 128]; // coarse first, so the map appears at once and sharpens
 
 const app = {
@@ -53,6 +60,7 @@ const app = {
   run: null,
   stats: null,
   ratios: null, // minimum ratio of every end point, [C][S], when the run is done
+  endKinds: null, // {kinds, counts}: how many end points get each verdict, per configuration
   anyDiverged: false, // whether some start of the finished run diverged (its legend entry)
   drawn: null, // what the contour view's canvas layer shows now (overlay.js movingScene)
   time: 0,
@@ -419,11 +427,11 @@ function showFormulaError(err) {
 }
 
 async function loadCustom(custom) {
-  status(t("compiling"));
+  status(() => t("compiling"));
   const answer = await getCustom(custom);
   app.state.custom = custom;
   app.custom = customSurface(answer);
-  app.grid = { train: surfaceModel(answer), test: null, traces: null };
+  app.grid = { train: surfaceModel(answer), test: null, traces: null, critical: [] };
 }
 
 async function applyFormula() {
@@ -464,7 +472,9 @@ async function loadGrid() {
     getGrid(app.state.surface, app.state.params),
     s.has_test_set ? getGrid(app.state.surface, app.state.params, 121, "test") : Promise.resolve(null),
   ]);
-  app.grid = { train: surfaceModel(train), test: test ? surfaceModel(test) : null, traces: null };
+  // Critical points where they are for the current parameters (the server finds them), not
+  // where the catalogue declares them for the defaults.
+  app.grid = { train: surfaceModel(train), test: test ? surfaceModel(test) : null, traces: null, critical: train.critical_points };
 }
 
 // Every change re-runs at once (coalesced to one run per animation frame while a slider moves).
@@ -484,18 +494,20 @@ function changed({ grid = false } = {}) {
       app.run = null;
       app.stats = null;
       app.ratios = null;
-      status(t("no_starts"));
+      status(() => t("no_starts"));
       drawSurface();
       drawCharts();
       return;
     }
-    status(t("running"));
+    status(() => t("running"));
     stream.run(body);
   });
 }
 
+// The status line; `text` may be a function, so that a language switch re-words it.
 function status(text) {
-  $("status").textContent = text;
+  app.statusText = typeof text === "function" ? text : () => text;
+  $("status").textContent = app.statusText();
 }
 
 const stream = new RunStream({
@@ -515,10 +527,12 @@ const stream = new RunStream({
   },
   onDone(run, message) {
     app.ratios = message.minimum_ratio;
+    app.endKinds = { kinds: message.end_kinds, counts: message.end_kind_counts };
     app.anyDiverged = message.diverged > 0;
-    const sampled = app.stats.stride > 1 ? ` · ${t("sampled", { n: app.stats.sampled })}` : "";
-    const compiled = message.compiled ? ` · ${t("compiled")}` : "";
-    status(`${t("done")} · ${run.starts * run.configs} × ${run.steps} · ${message.diverged} ${t("diverged")} · ${message.compute_ms.toFixed(0)} ms${compiled}${sampled}`);
+    const n = app.stats.sampled;
+    const sampled = () => (app.stats && app.stats.stride > 1 ? ` · ${t("sampled", { n })}` : "");
+    const compiled = () => (message.compiled ? ` · ${t("compiled")}` : "");
+    status(() => `${t("done")} · ${run.starts * run.configs} × ${run.steps} · ${message.diverged} ${t("diverged")} · ${message.compute_ms.toFixed(0)} ms${compiled()}${sampled()}`);
     setTime(run.steps);
     drawCharts();
     showSelected();
@@ -532,7 +546,7 @@ const stream = new RunStream({
 // --- drawing ------------------------------------------------------------------------------
 
 function heightOf(loss) {
-  return height(loss, app.grid.train.low);
+  return loss; // the 3-D view's height is the loss itself
 }
 
 // The surface view at step `time` as a Plotly figure. In 3-D it is the whole view; in the
@@ -540,13 +554,14 @@ function heightOf(loss) {
 // the legend names the configurations.
 function surfaceFigure(time) {
   const s = surface();
+  const marked = { ...s, critical_points: app.grid.critical };
   const three = app.state.view === "3d";
   const showTest = app.state.test && app.grid.test !== null;
   const title = s.title[language()];
   const data = [];
   if (three) {
     data.push(...surface3dTraces(app.grid.train, showTest ? app.grid.test : null, { train: t("train_surface"), test: t("test_surface") }));
-    data.push(criticalPointTrace(s, t("critical_points"), app.grid.train));
+    data.push(criticalPointTrace(marked, t("critical_points"), app.grid.train));
   } else {
     if (!app.grid.traces) {
       // Built once per grid: the same objects let Plotly.react skip recomputing the contours.
@@ -555,7 +570,7 @@ function surfaceFigure(time) {
     data.push(app.grid.traces.train);
     if (showTest) data.push(app.grid.traces.test);
     if (app.basins) data.push(basinTrace(app.basins));
-    data.push(criticalPointTrace(s, t("critical_points")));
+    data.push(criticalPointTrace(marked, t("critical_points")));
   }
   if (app.analysis) data.push(...eigenTraces(app.analysis, app.analysisPoint, s, three ? app.grid.train : null));
   if (three) {
@@ -703,13 +718,6 @@ app.redraw = () => {
   drawSurface();
 };
 
-function positive(key) {
-  const st = app.stats;
-  if (!st || !st.q[key]) return false;
-  const low = st.q[key].p10;
-  for (let i = 0; i < st.done * st.configs; i++) if (low[i] <= 0) return false;
-  return true;
-}
 
 // Each chart is redrawn only when what it shows changed (keys below): a full chart redraw
 // costs tens of milliseconds, and a slider drag asks for a new run every frame.
@@ -733,19 +741,20 @@ function drawCharts({ streaming = false } = {}) {
   if (streaming) app.chartsStreamedAt = performance.now();
   const progress = run ? app.stats.done : "none";
   const runKey = `${run ? run.id : -1}|${progress}|${JSON.stringify(sel)}|${language()}`;
-  drawChart("loss-chart", runKey, () => lossChart(run, app.stats, labels(), sel, names), () => chartLayout(t("loss_title"), { t: time, log: positive("loss") }));
-  drawChart("grad-chart", runKey, () => gradChart(run, app.stats, labels(), sel, names), () => chartLayout(t("grad_title"), { t: time, log: positive("gradNorm") }));
+  drawChart("loss-chart", runKey, () => lossChart(run, app.stats, labels(), sel, names), () => chartLayout(t("loss_title"), { t: time, log: true }));
+  drawChart("grad-chart", runKey, () => gradChart(run, app.stats, labels(), sel, names), () => chartLayout(t("grad_title"), { t: time, log: true }));
   drawChart(
     "lr-chart",
     `${JSON.stringify(app.state.configs)}|${app.state.steps}|${language()}`,
     () => lrChart(app.state.configs, app.state.steps, labels()),
     () => chartLayout(t("lr_title"), { t: time, fromZero: true }),
   );
-  const bins = [t("ratio_0"), t("ratio_half"), t("ratio_1")];
+  // What the Hessian says at each end point, as the Hessian panel says it at a point: a
+  // minimum ratio (1, ½, 0) only where the gradient vanishes and no eigenvalue is 0.
   drawChart(
     "ratio-chart",
     `${run ? run.id : -1}|${app.ratios !== null}|${language()}`,
-    () => ratioChart(app.ratios, labels(), bins),
+    () => (app.ratios && app.endKinds ? endKindChart(app.endKinds, labels(), (kind) => t(`end_${kind}`)) : []),
     () => chartLayout(t("ratio_title"), { xTitle: "", barmode: "group" }),
   );
 }
@@ -864,8 +873,8 @@ async function showAnalysis(point) {
   }
   app.analysis = a;
   app.analysisPoint = point;
-  $("point-x").value = String(point[0]);
-  $("point-y").value = String(point[1]);
+  $("point-x").value = String(Number(point[0].toPrecision(6)));
+  $("point-y").value = String(Number(point[1].toPrecision(6)));
   const rows = [
     [t("kind"), t(a.kind), "verdict"],
     [t("point"), `(${fmt(point[0])}, ${fmt(point[1])})`],
@@ -1007,6 +1016,7 @@ async function exportVideo() {
 
 function render() {
   setLanguage(app.state.lang);
+  if (app.statusText) $("status").textContent = app.statusText();
   buildSurfacePicker();
   buildOptimizer();
   syncControls();
@@ -1245,7 +1255,10 @@ function wire() {
   // Playback keys work anywhere but in a text field or a list, where they already mean something.
   document.addEventListener("keydown", (event) => {
     const tag = event.target.tagName;
-    if (event.ctrlKey || event.metaKey || event.altKey || tag === "SELECT" || tag === "TEXTAREA" || (tag === "INPUT" && event.target.type !== "radio" && event.target.type !== "checkbox")) return;
+    if (event.ctrlKey || event.metaKey || event.altKey || tag === "SELECT" || tag === "TEXTAREA" || tag === "BUTTON") return;
+    // On a radio button or a checkbox, Space is the control's own key (it selects it); the
+    // arrows keep their playback meaning there.
+    if (tag === "INPUT" && (!["radio", "checkbox"].includes(event.target.type) || event.key === " ")) return;
     const actions = {
       " ": play,
       ArrowLeft: () => stepBy(-1),

@@ -8,3 +8,4 @@ export const CRITICAL_COLOR = "#facc15";
 export const CRITICAL_SYMBOLS = {"minimum": "star", "maximum": "triangle-up", "saddle": "x", "degenerate": "diamond-open"};
 export const DIVERGED_COLOR = "#ef4444";
 export const NO_BASIN_COLOR = "#6b7280";
+export const EIGEN_COLORS = {"-1": "#ef4444", "0": "#9ca3af", "1": "#22c55e"};

@@ -1,6 +1,6 @@
 // Pure functions from state and data to Plotly traces and layouts. No DOM here.
 
-import { BASIN_COLORS, COLORS, CRITICAL_COLOR, CRITICAL_SYMBOLS, SURFACE_COLORSCALE } from "./palette.js";
+import { BASIN_COLORS, COLORS, CRITICAL_COLOR, CRITICAL_SYMBOLS, EIGEN_COLORS, SURFACE_COLORSCALE } from "./palette.js";
 
 export { COLORS };
 export const TRAILS = 60; // trajectories drawn as lines; every start is drawn as a dot
@@ -28,7 +28,10 @@ export function surfaceLayout(surface, title) {
 export function surfaceModel(grid) {
   let low = Infinity;
   for (const row of grid.z) for (const v of row) if (v !== null && v < low) low = v;
-  return { x: grid.x, y: grid.y, low, z: grid.z.map((row) => row.map((v) => height(v, low))) };
+  // `loss`: the surface itself, the 3-D view's height; `z`: log₁₀(L − min), the colours (a
+  // log scale shows a valley's floor and its walls at once, where a height on it would not:
+  // it made a saddle look like a dome and a flat minimum like a needle).
+  return { x: grid.x, y: grid.y, low, loss: grid.z, z: grid.z.map((row) => row.map((v) => height(v, low))) };
 }
 
 export function height(v, low) {
@@ -74,7 +77,8 @@ export function surface3dTraces(model, testModel, names) {
       type: "surface",
       x: model.x,
       y: model.y,
-      z: model.z,
+      z: model.loss,
+      surfacecolor: model.z,
       colorscale: SURFACE_COLORSCALE,
       showscale: false,
       opacity: testModel ? 0.85 : 1,
@@ -88,7 +92,7 @@ export function surface3dTraces(model, testModel, names) {
       type: "surface",
       x: testModel.x,
       y: testModel.y,
-      z: testModel.z,
+      z: testModel.loss,
       colorscale: [[0, "#f8fafc"], [1, "#f8fafc"]],
       showscale: false,
       opacity: 0.35,
@@ -139,13 +143,13 @@ export function criticalPointTrace(surface, name = "critical points", model = nu
   return trace;
 }
 
-// The model's height at the grid point nearest (x, y).
+// The loss at the grid point nearest (x, y): a marker's height in the 3-D view.
 export function heightAt(model, x, y) {
   const nearest = (axis, v) => {
     const i = Math.round(((v - axis[0]) / (axis[axis.length - 1] - axis[0])) * (axis.length - 1));
     return Math.max(0, Math.min(axis.length - 1, i));
   };
-  return model.z[nearest(model.y, y)][nearest(model.x, x)];
+  return model.loss[nearest(model.y, y)][nearest(model.x, x)];
 }
 
 // Index of (step t, configuration c, start 0) in a run's time-major arrays.
@@ -295,7 +299,8 @@ export function toEdge(x, y, x0, y0, domain) {
 }
 
 // The Hessian's eigenvectors as arrows through the analysed point: red for a negative
-// eigenvalue (the way down out of a saddle), green for a positive one.
+// eigenvalue (the way down out of a saddle), green for a positive one, grey for one the
+// verdict counts as 0 (a flat direction).
 export function eigenTraces(analysis, point, surface, model = null) {
   const [[x0, x1], [y0, y1]] = surface.domain;
   const scale = 0.12 * Math.max(x1 - x0, y1 - y0);
@@ -305,7 +310,7 @@ export function eigenTraces(analysis, point, surface, model = null) {
     const lam = analysis.eigenvalues[i];
     const x = [point[0] - scale * v[0], point[0] + scale * v[0]];
     const y = [point[1] - scale * v[1], point[1] + scale * v[1]];
-    const color = lam < 0 ? "#ef4444" : "#22c55e";
+    const color = EIGEN_COLORS[String(analysis.eigenvalue_signs[i])];
     const name = `λ${i + 1} = ${lam === null ? "?" : lam.toPrecision(4)}`;
     if (model) {
       const h = heightAt(model, point[0], point[1]);

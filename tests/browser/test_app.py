@@ -299,14 +299,17 @@ def test_charts_show_what_the_run_computed(page, server):
     )
     np.testing.assert_allclose(lr, np.asarray(expected), rtol=1e-5, atol=1e-9)
     assert lr[0] == pytest.approx(0.002 / 40) and max(lr) == pytest.approx(0.002, rel=1e-3)
-    # The minimum-ratio histogram counts the end points' ratios from the Hessian.
-    from errorscape.surfaces.critical import minimum_ratio
+    # The end-point chart counts what the Hessian panel would say at each end point: a minimum
+    # ratio only where the gradient vanishes (here most starts are still on their way).
+    from errorscape.surfaces.critical import KINDS, point_kinds
 
     bars = page.evaluate("() => document.getElementById('ratio-chart').data.map(t => t.y)")
+    names = page.evaluate("() => document.getElementById('ratio-chart').data[0].x")
+    assert names[0].startswith("minimum") and names[-2].startswith("not critical") and names[-1] == "diverged"
     for c in range(2):
-        ratios = minimum_ratio("himmelblau", np.array(rest["positions"], np.float32)[c, -1])
-        assert bars[c] == [int((ratios == r).sum()) for r in (0.0, 0.5, 1.0)]
-    assert sum(bars[1]) == 300
+        kinds = point_kinds("himmelblau", np.array(rest["positions"], np.float32)[c, -1])
+        assert bars[c] == [int((kinds == k).sum()) for k in range(len(KINDS))] + [int((kinds < 0).sum())]
+    assert sum(bars[1]) == 300 and 0 < bars[1][KINDS.index("not_critical")] < 300
     shot(page, "charts")
 
 
@@ -471,3 +474,70 @@ def test_walking_every_scene_of_every_lesson(page, server):
     assert page.locator("#guide").is_hidden()
     assert page.evaluate("() => window.errorscape.lesson") == {"lesson": 6, "scene": 0}
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def grid_of(server: str, name: str, **params: float) -> dict:
+    query = urllib.parse.urlencode({"n": 121, **params})
+    with urllib.request.urlopen(f"{server}/api/surfaces/{name}/grid?{query}", timeout=60) as response:
+        return json.loads(response.read())
+
+
+def test_what_the_page_draws_is_true(page, server):
+    # Markers where the gradient vanishes for the current parameters, not the defaults'.
+    goto_state(
+        page, server, {"surface": "feature_scale", "params": {"normalize": 1}, "starts": {"defaults": True}, "configs": [{"lr": 0.1}]}
+    )
+    marker = trace(page, "surface-plot", "critical points")
+    expected = grid_of(server, "feature_scale", normalize=1)["critical_points"]
+    np.testing.assert_allclose([marker["x"][0], marker["y"][0]], expected[0]["point"], atol=1e-6)
+    from errorscape.surfaces.critical import analyze
+
+    assert np.linalg.norm(analyze("feature_scale", expected[0]["point"], {"normalize": 1.0}).gradient) < 1e-3
+    # No cloud link in an offline app's mode bar.
+    assert page.evaluate("() => document.getElementById('surface-plot')._context.showSendToCloud") is False
+    titles = page.evaluate("() => Array.from(document.querySelectorAll('#surface-plot .modebar-btn')).map(b => b.dataset.title)")
+    assert titles and not [t for t in titles if "Cloud" in t or "Chart Studio" in t or "plotly" in t.lower()], titles
+    # A start exactly at the minimum: losses of 0 keep the loss chart logarithmic.
+    goto_state(
+        page,
+        server,
+        {
+            "surface": "narrow_valley",
+            "params": {"noise": 0},
+            "starts": {"clicks": [[0, 0], [1, 1]], "defaults": False},
+            "configs": [{"lr": 0.01}],
+        },
+    )
+    assert page.evaluate("() => document.getElementById('loss-chart')._fullLayout.yaxis.type") == "log"
+    assert page.evaluate("() => document.getElementById('grad-chart')._fullLayout.yaxis.type") == "log"
+    # The 3-D view's height is the loss itself.
+    page.check("input[name=view][value='3d']")
+    page.wait_for_function("() => document.getElementById('surface-plot')._fullLayout.scene !== undefined", timeout=30000)
+    z = page.evaluate("() => document.getElementById('surface-plot').data.find(t => t.type === 'surface').z")
+    loss = grid_of(server, "narrow_valley", noise=0)["z"]
+    np.testing.assert_allclose(np.array(z, np.float64), np.array(loss, np.float64), rtol=1e-6)
+    # Space on a radio button selects it; it does not start playback.
+    page.focus("input[name=view][value='contour']")
+    page.keyboard.press("Space")
+    assert page.evaluate("() => window.errorscape.playing") is False
+    assert page.evaluate("() => document.querySelector(\"input[name=view][value='contour']\").checked") is True
+    # The status line is re-worded when the language changes.
+    page.select_option("#language", "zh-CN")
+    page.wait_for_function("() => document.getElementById('status').textContent.startsWith('完成')", timeout=10000)
+    page.select_option("#language", "en")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_zero_eigenvalue_is_drawn_as_a_flat_direction(page, server):
+    # (1, 1) on two_weight_net: eigenvalues 0 and 4, the verdict "degenerate".
+    goto_state(page, server, {"surface": "two_weight_net", "starts": {"defaults": True}, "configs": [{"lr": 0.1}]})
+    page.fill("#point-x", "1")
+    page.fill("#point-y", "1")
+    page.click("#analyze-point")
+    page.wait_for_function("() => document.getElementById('analysis').dataset.kind === 'degenerate'", timeout=30000)
+    colors = page.evaluate(
+        "() => document.getElementById('surface-plot').data.filter(t => t.line && t.line.width === 4).map(t => t.line.color)"
+    )
+    palette = page.evaluate("async () => (await import('/js/palette.js')).EIGEN_COLORS")
+    assert sorted(colors) == sorted([palette["0"], palette["1"]])
+    assert page.evaluate("() => document.getElementById('point-x').value") == "1"
