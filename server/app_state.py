@@ -68,6 +68,12 @@ class SelectedState(BaseModel):
     start: Annotated[Integer, Field(ge=0)]
 
 
+class LessonMark(BaseModel):
+    model_config = STRICT
+    lesson: str  # a lesson's id
+    scene: str  # one of its scenes' id
+
+
 class AppState(BaseModel):
     """One state of the page (static/js/state.js ``defaultState`` lists the same fields)."""
 
@@ -87,6 +93,7 @@ class AppState(BaseModel):
     test: StrictBool = False
     selected: SelectedState | None = None
     speed: Number = 1.0
+    lesson: LessonMark | None = None  # the lesson scene shown (a link or a reload keeps it)
 
     @model_validator(mode="after")
     def _consistent(self) -> AppState:

@@ -238,7 +238,9 @@ LESSONS: list[dict[str, Any]] = [
     lesson(
         "adagrad-blowup",
         _text(
-            "Adagrad blows up late; learning-rate decay fixes it", "Adagrad 後期爆炸；學習率衰減解決它", "Adagrad 后期爆炸；学习率衰减解决它"
+            "Adagrad blows up late; learning-rate decay fixes it",
+            "Adagrad 後期爆炸；學習率衰減解決它",
+            "Adagrad 后期爆炸；学习率衰减解决它",
         ),
         _text(
             "Adagrad's σ is the root mean square of all past gradients: after a long stretch with tiny gradients it becomes "

@@ -1079,6 +1079,7 @@ function showScene(i, k) {
   const scene = app.lessons[i].scenes[k];
   app.lesson = { lesson: i, scene: k };
   app.state = sanitize({ ...scene.state, lang: app.state.lang, speed: app.state.speed }, app.catalog);
+  app.state.lesson = { lesson: app.lessons[i].id, scene: scene.id };
   clearAnalysis();
   render();
   changed({ grid: true });
@@ -1238,6 +1239,8 @@ function wire() {
     const v = $("lesson-select").value;
     if (v === "") {
       app.lesson = null;
+      app.state.lesson = null;
+      writeHash();
       showTiming(false);
       renderLesson();
     } else showScene(Number(v), 0);
@@ -1329,10 +1332,12 @@ async function start() {
     const content = await getLessons();
     app.lessons = content.lessons;
     app.guide = content.guide;
+    app.catalog.lessons = content.lessons;
   } catch (err) {
     status(`${t("error")}: ${err.message}`); // the lab works without its lessons
   }
   app.state = fromHash(window.location.hash, app.catalog);
+  const scene = lessonFromState();
   render();
   wire();
   await waitForWarmUp();
@@ -1341,12 +1346,30 @@ async function start() {
   drawCharts();
   wirePlotClicks();
   changed();
+  if (scene) {
+    // A link or a reload into a lesson scene: the state is the link's; the scene's panels too.
+    if (scene.analyze) showAnalysis(scene.analyze);
+    showTiming(scene.panel === "timing");
+  }
+}
+
+// The lesson scene the state names (a link's or a reload's), shown in the lesson bar.
+function lessonFromState() {
+  const mark = app.state.lesson;
+  app.lesson = null;
+  if (!mark) return null;
+  const i = app.lessons.findIndex((l) => l.id === mark.lesson);
+  const k = i < 0 ? -1 : app.lessons[i].scenes.findIndex((sc) => sc.id === mark.scene);
+  if (k < 0) return null;
+  app.lesson = { lesson: i, scene: k };
+  return app.lessons[i].scenes[k];
 }
 
 window.addEventListener("hashchange", () => {
   const next = fromHash(window.location.hash, app.catalog);
   if (toHash(next) === toHash(app.state)) return;
   app.state = next;
+  lessonFromState();
   render();
   changed({ grid: true });
 });

@@ -78,6 +78,7 @@ export function defaultState(catalog) {
     test: false, // the test surface over the training one, where the surface has a test set
     selected: null, // { config, start }: the start whose own curves the charts show
     speed: 1,
+    lesson: null, // { lesson, scene }: ids of the lesson scene shown, so a link or a reload keeps it
   };
 }
 
@@ -149,6 +150,11 @@ export function sanitize(raw, catalog) {
     };
   }
   if (SPEEDS.includes(raw.speed)) s.speed = raw.speed;
+  const lesson = raw.lesson;
+  if (lesson && typeof lesson === "object" && typeof lesson.lesson === "string" && typeof lesson.scene === "string") {
+    const known = (catalog.lessons || []).find((l) => l.id === lesson.lesson);
+    if (known && known.scenes.some((sc) => sc.id === lesson.scene)) s.lesson = { lesson: lesson.lesson, scene: lesson.scene };
+  }
   return s;
 }
 

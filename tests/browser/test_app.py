@@ -541,3 +541,23 @@ def test_a_zero_eigenvalue_is_drawn_as_a_flat_direction(page, server):
     palette = page.evaluate("async () => (await import('/js/palette.js')).EIGEN_COLORS")
     assert sorted(colors) == sorted([palette["0"], palette["1"]])
     assert page.evaluate("() => document.getElementById('point-x').value") == "1"
+
+
+def test_a_reload_keeps_the_lesson_and_scene(page, server):
+    page.goto(server + "/")
+    page.wait_for_function(RUN_DONE, timeout=60000)
+    new_run(page, lambda: page.click("#lesson-next"))
+    new_run(page, lambda: page.click("#lesson-next"))
+    assert page.evaluate("() => window.errorscape.lesson") == {"lesson": 0, "scene": 1}
+    mark = json.loads(urllib.parse.unquote(page.url.split("#", 1)[1]))["lesson"]
+    assert mark == {"lesson": LESSONS[0]["id"], "scene": LESSONS[0]["scenes"][1]["id"]}
+    text = page.locator("#scene-text").text_content()
+    page.reload()
+    page.wait_for_function(RUN_DONE, timeout=60000)
+    assert page.evaluate("() => window.errorscape.lesson") == {"lesson": 0, "scene": 1}
+    assert page.locator("#scene-text").text_content() == text and page.locator("#lesson-text").is_visible()
+    # The scene's Hessian panel comes back with it.
+    page.wait_for_function("() => document.getElementById('analysis').dataset.kind === 'degenerate'", timeout=30000)
+    # Leaving the lessons drops the mark.
+    page.select_option("#lesson-select", "")
+    assert json.loads(urllib.parse.unquote(page.url.split("#", 1)[1]))["lesson"] is None
