@@ -61,8 +61,8 @@ export function runRest(body) {
 // One WebSocket, reused: each run() supersedes the run in flight (the server stops it within
 // a chunk). Callbacks receive a Run whose arrays fill as frames arrive.
 export class RunStream {
-  constructor({ onStart, onFrame, onDone, onError }) {
-    this.handlers = { onStart, onFrame, onDone, onError };
+  constructor({ onStart, onFrame, onDone, onError, onCancelled }) {
+    this.handlers = { onStart, onFrame, onDone, onError, onCancelled };
     this.socket = null;
     this.pending = null;
     this.current = null;
@@ -88,6 +88,11 @@ export class RunStream {
     if (!this.socket) this.connect();
     if (this.socket.readyState === WebSocket.OPEN) this.socket.send(message);
     else this.pending = message;
+  }
+
+  // Stop the run in flight; the server answers "cancelled" (and keeps what was sent).
+  cancel() {
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ type: "cancel" }));
   }
 
   receive(data) {
@@ -129,6 +134,8 @@ export class RunStream {
     } else if (message.type === "done" && this.current && message.run === this.current.id) {
       this.current.divergedAt = message.diverged_at;
       this.handlers.onDone(this.current, message);
+    } else if (message.type === "cancelled" && this.current && message.run === this.current.id) {
+      this.handlers.onCancelled(this.current);
     } else if (message.type === "error") {
       this.handlers.onError(message.detail);
     }

@@ -392,6 +392,8 @@ function buildOptimizer() {
 }
 
 function syncControls() {
+  $("steps").max = String(app.catalog.limits.max_steps);
+  $("seed").max = String(app.catalog.limits.max_seed);
   $("steps").value = String(app.state.steps);
   $("batch-size").value = String(app.state.batch);
   $("seed").value = String(app.state.seed);
@@ -504,6 +506,16 @@ function changed({ grid = false } = {}) {
   });
 }
 
+// Steps done of the total and the time left, from the pace so far (long runs only: a short
+// one is done before it could be read).
+function showProgress(run) {
+  const elapsed = (performance.now() - app.runStartedAt) / 1000;
+  const done = Math.max(0, run.filled - 1);
+  if (done >= run.steps || elapsed < 0.5) return;
+  const left = done > 0 ? Math.max(0, Math.round((elapsed * (run.steps - done)) / done)) : "?";
+  status(() => t("progress", { t: done, n: run.steps, left }));
+}
+
 // The status line; `text` may be a function, so that a language switch re-words it.
 function status(text) {
   app.statusText = typeof text === "function" ? text : () => text;
@@ -513,6 +525,8 @@ function status(text) {
 const stream = new RunStream({
   onStart(run) {
     app.run = run;
+    app.runStartedAt = performance.now();
+    $("stop").disabled = false;
     app.chartsStreamedAt = performance.now();
     app.stats = new RunStats(run);
     app.ratios = null;
@@ -522,10 +536,16 @@ const stream = new RunStream({
   },
   onFrame(run) {
     app.stats.update(run);
+    showProgress(run);
     if (!app.playing) setTime(run.filled - 1);
     drawCharts({ streaming: true });
   },
+  onCancelled(run) {
+    $("stop").disabled = true;
+    status(() => t("stopped", { t: Math.max(0, run.filled - 1), n: run.steps }));
+  },
   onDone(run, message) {
+    $("stop").disabled = true;
     app.ratios = message.minimum_ratio;
     app.endKinds = { kinds: message.end_kinds, counts: message.end_kind_counts };
     app.anyDiverged = message.diverged > 0;
@@ -1218,6 +1238,7 @@ function wire() {
     });
   }
   $("play").addEventListener("click", play);
+  $("stop").addEventListener("click", () => stream.cancel());
   $("step-back").addEventListener("click", () => stepBy(-1));
   $("step-forward").addEventListener("click", () => stepBy(1));
   $("speed").addEventListener("change", () => {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -561,3 +562,28 @@ def test_a_reload_keeps_the_lesson_and_scene(page, server):
     # Leaving the lessons drops the mark.
     page.select_option("#lesson-select", "")
     assert json.loads(urllib.parse.unquote(page.url.split("#", 1)[1]))["lesson"] is None
+
+
+def test_a_long_run_shows_its_progress_and_stops(page, server):
+    # 10,000 starts × 5,000 minibatch steps: long enough to watch, and to stop.
+    state = {
+        "surface": "narrow_valley",
+        "starts": {"random": 10000, "defaults": False},
+        "steps": 5000,
+        "batch": 1,
+        "configs": [{"lr": 0.01}],
+    }
+    page.goto(server + "/#" + urllib.parse.quote(json.dumps(state)))
+    page.wait_for_function(
+        "() => /step \\d+ of 5000, about \\S+ s left/.test(document.getElementById('status').textContent)", timeout=60000
+    )
+    assert page.locator("#stop").is_enabled()
+    page.click("#stop")
+    page.wait_for_function("() => document.getElementById('status').textContent.startsWith('stopped at step')", timeout=30000)
+    stopped = int(page.locator("#status").text_content().split("step ")[1].split(" ")[0])
+    assert 0 < stopped < 5000 and page.locator("#stop").is_disabled()
+    deadline = time.monotonic() + 20
+    while json.loads(urllib.request.urlopen(server + "/api/health", timeout=10).read())["in_flight"] > 0:
+        assert time.monotonic() < deadline, "the server kept computing the stopped run"
+        time.sleep(0.2)
+    assert page.errors == []  # type: ignore[attr-defined]
