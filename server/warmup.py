@@ -19,7 +19,7 @@ import numpy as np
 
 from errorscape import surfaces
 from errorscape.server.memory import rss_mb
-from errorscape.surfaces.critical import minimum_ratio
+from errorscape.surfaces.critical import known_critical_points, minimum_ratio
 from errorscape.surfaces.grid import loss_grid
 
 log = logging.getLogger("errorscape")
@@ -40,7 +40,8 @@ def _surface_steps(name: str) -> list[Step]:
     # starts another; one and four configurations; the grid; the end points' Hessians.
     return [
         Step(f"{name}: a run", lambda: surfaces.simulate(name, ["sgd"], steps=1)),
-        Step(f"{name}: its grid", lambda: loss_grid(name, PAGE_GRID)),
+        # The grid answer carries the critical points for the parameters (a Newton search).
+        Step(f"{name}: its grid", lambda: (loss_grid(name, PAGE_GRID), known_critical_points(name))),
         Step(f"{name}: end-point Hessians", lambda: minimum_ratio(name, np.zeros((3, 2), np.float32))),
         Step(f"{name}: four configurations", lambda: surfaces.simulate(name, ["sgd", "momentum", "rmsprop", "adam"], steps=1)),
         Step(f"{name}: 1,000 starts", lambda: surfaces.simulate(name, ["adam"], starts={"random": 1000}, steps=1)),

@@ -536,6 +536,9 @@ def test_a_zero_eigenvalue_is_drawn_as_a_flat_direction(page, server):
     page.fill("#point-y", "1")
     page.click("#analyze-point")
     page.wait_for_function("() => document.getElementById('analysis').dataset.kind === 'degenerate'", timeout=30000)
+    page.wait_for_function(
+        "() => document.getElementById('surface-plot').data.filter(t => t.line && t.line.width === 4).length === 2", timeout=30000
+    )
     colors = page.evaluate(
         "() => document.getElementById('surface-plot').data.filter(t => t.line && t.line.width === 4).map(t => t.line.color)"
     )
