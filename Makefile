@@ -26,9 +26,12 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Browser tests drive Debian's chromium (never a downloaded browser); install it if missing.
+# Browser tests drive Debian's chromium (never a downloaded browser); install it if missing,
+# with the CJK fonts the Chinese screenshots need (Simplified and Traditional forms; for the
+# screenshots only, so a failed font install does not stop the tests).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	@fc-list 2>/dev/null | grep -q "Noto Sans CJK" || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk) || true
 
 test: lint chromium
 	$(BIN)/python -m pytest -n 2 --dist loadfile

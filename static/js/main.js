@@ -103,10 +103,17 @@ function customSurface(answer) {
 
 function configLabel(config, i) {
   if (isOptax(config)) return `#${i + 1} ${config.optax} η=${Number(config.hyper.learning_rate).toPrecision(2)}`;
-  // η, then every choice that differs from the rule's default, each with those of its numbers
-  // that differ from their defaults (momentum's λ), then the warm-up if any.
-  const parts = [`#${i + 1} η=${config.lr.toPrecision(2)}`];
+  // A preset's name where the configuration is that preset at some η and warm-up; else η, then
+  // every choice that differs from the rule's default, each with those of its numbers that
+  // differ from their defaults (momentum's λ); then the warm-up if any.
   const fields = app.catalog.fields;
+  const same = (preset) => fields.every((f) => f.name === "lr" || f.name === "warmup_steps" || !f.control && f.kind !== "choice" || preset[f.name] === config[f.name]);
+  const preset = Object.keys(app.catalog.presets).find((name) => same(app.catalog.presets[name]));
+  if (preset) {
+    const warm = config.warmup_steps > 0 ? ` ${t("warmup_steps")} ${config.warmup_steps}` : "";
+    return `#${i + 1} ${preset} η=${config.lr.toPrecision(2)}${warm}`;
+  }
+  const parts = [`#${i + 1} η=${config.lr.toPrecision(2)}`];
   for (const choice of fields.filter((f) => f.kind === "choice" && config[f.name] !== f.default)) {
     parts.push(config[choice.name]);
     for (const f of fields) {
