@@ -121,6 +121,20 @@ LESSONS: list[dict[str, Any]] = [
                 ),
                 analyze=[1.0, 1.0],
             ),
+            scene(
+                "strict-minimum",
+                state("himmelblau", [config("sgd", lr=0.002)], defaults=True),
+                _text(
+                    "On Himmelblau's surface, at (3, 2): the gradient is zero and both eigenvalues are positive (about 26 and "
+                    "82). Every direction goes up: a local minimum, and the verdict says so. Click its neighbours too: the "
+                    "saddles between the four minima have one negative eigenvalue.",
+                    "在 Himmelblau 曲面的 (3, 2)：梯度為零，兩個特徵值都是正的（約 26 與 82）。往哪個方向都是上坡：區域最小值，判定也這麼說。"
+                    "也點點看附近：四個最小值之間的鞍點有一個負的特徵值。",
+                    "在 Himmelblau 曲面的 (3, 2)：梯度为零，两个特征值都是正的（约 26 与 82）。往哪个方向都是上坡：局部最小值，判定也这么说。"
+                    "也点点看附近：四个最小值之间的鞍点有一个负的特征值。",
+                ),
+                analyze=[3.0, 2.0],
+            ),
         ],
     ),
     lesson(

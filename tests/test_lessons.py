@@ -122,6 +122,11 @@ def test_hessian_saddle_at_the_origin_and_degenerate_minimum_on_the_valley():
     assert b.kind == "degenerate"
     np.testing.assert_allclose(b.eigenvalues, [0.0, 4.0], atol=1e-5)
     assert b.loss == pytest.approx(0.0, abs=1e-12)
+    # And a strict local minimum, so the lesson shows every verdict it names.
+    strict = get_scene("hessian", "strict-minimum")
+    c = analyze(strict["state"]["surface"], strict["analyze"])
+    assert c.kind == "minimum" and (c.eigenvalues > 0).all() and c.loss == pytest.approx(0.0, abs=1e-6)
+    assert round(float(c.eigenvalues[0])) == 26 and round(float(c.eigenvalues[1])) == 82  # the numbers the text quotes
 
 
 # --- 2. escaping a saddle ---------------------------------------------------------------------
