@@ -97,14 +97,8 @@ def install(app: FastAPI) -> None:
     async def on_busy(request: Request, exc: Busy) -> JSONResponse:
         return busy_response()
 
-    @app.exception_handler(FormulaError)
-    async def on_formula_error(request: Request, exc: FormulaError) -> JSONResponse:
-        return JSONResponse({"detail": formula_detail(exc)}, status_code=422)
-
-    @app.exception_handler(FieldError)
-    async def on_field_error(request: Request, exc: FieldError) -> JSONResponse:
-        return JSONResponse({"detail": field_detail(exc)}, status_code=422)
-
+    # FieldError, FormulaError and pydantic's ValidationError are ValueErrors: error_detail
+    # gives each its shape, the same as the WebSocket's.
     @app.exception_handler(ValueError)
     async def on_value_error(request: Request, exc: ValueError) -> JSONResponse:
         return JSONResponse({"detail": error_detail(exc)}, status_code=422)

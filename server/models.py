@@ -285,9 +285,6 @@ class ChoiceFieldOut(BaseModel):
     description: str
 
 
-HyperOut = NumberFieldOut
-
-
 class StaticOut(BaseModel):
     name: str
     choices: list[Any]
@@ -298,7 +295,7 @@ class StaticOut(BaseModel):
 class OptaxOut(BaseModel):
     name: str
     description: str
-    hyper: list[HyperOut]
+    hyper: list[NumberFieldOut]  # optax's hyperparameters are declared numbers too
     static: list[StaticOut]
 
 
