@@ -11,3 +11,13 @@ MAX_GRID = 2048  # points per side of a start grid or a basin map
 MAX_GRID_SIDE = 512  # points per side of a loss grid
 MAX_BATCH = 1 << 20  # examples in a minibatch (each surface's data set bounds it further)
 MAX_SEED = 2**32 - 1  # seeds are unsigned 32-bit integers
+
+# Networks (errorscape.nets)
+MAX_NET_POINTS = 1 << 16  # training or test points of a task
+MAX_NETWORKS = 4096  # networks trained at once
+MAX_NET_PARAMS = 1 << 20  # parameters of one network
+MAX_NET_DEPTH = 32  # hidden layers
+MAX_NET_WIDTH = 1024  # units in a hidden layer
+MAX_HESSIAN_PARAMS = 4096  # parameters for a full Hessian (its P × P matrix and eigendecomposition)
+MAX_NET_FLOATS = 1 << 28  # floats a network run may keep (checkpoints [C, K, N, P] above all)
+MAX_PLANE_SIDE = MAX_GRID_SIDE  # points per side of a loss plane

@@ -63,7 +63,13 @@ def test_the_wheel_holds_one_import_package_with_its_page(dist):
     assert top == {"errorscape", f"errorscape-{errorscape.__version__}.dist-info"}
     for path in ("errorscape/static/index.html", "errorscape/static/js/main.js", "errorscape/static/css/app.css"):
         assert path in names
-    for path in ("errorscape/surfaces/engine.py", "errorscape/surfaces/kernels.py", "errorscape/server/app.py", "errorscape/__main__.py"):
+    for path in (
+        "errorscape/surfaces/engine.py",
+        "errorscape/surfaces/kernels.py",
+        "errorscape/nets/train.py",
+        "errorscape/server/app.py",
+        "errorscape/__main__.py",
+    ):
         assert path in names
     assert not any(n.startswith("errorscape/") and "/tests/" in n for n in names)
 
