@@ -64,12 +64,17 @@ def state(
     return AppState.model_validate(fields).model_dump(mode="json", exclude_unset=True)
 
 
-def scene(
-    key: str, app_state: dict[str, Any], text: Text, *, analyze: list[float] | None = None, panel: str | None = None
-) -> dict[str, Any]:
-    """`analyze`: open the Hessian panel at this point; `panel`: an extra panel to show
-    ("timing": the device's time per update against batch size)."""
-    return {"id": key, "state": app_state, "text": text, "analyze": analyze, "panel": panel}
+# The chart beside the loss chart that a scene talks about: the gradient norm, η_t, what the
+# Hessian says at the end points, or the device's time per update against batch size.
+CHARTS = ("grad", "lr", "ratio", "timing")
+
+
+def scene(key: str, app_state: dict[str, Any], text: Text, *, analyze: list[float] | None = None, chart: str = "grad") -> dict[str, Any]:
+    """`analyze`: open the Hessian panel at this point; `chart`: the chart beside the loss chart
+    (one of :data:`CHARTS`)."""
+    if chart not in CHARTS:
+        raise ValueError(f"a scene's chart is one of {CHARTS}")
+    return {"id": key, "state": app_state, "text": text, "analyze": analyze, "chart": chart}
 
 
 def lesson(key: str, title: Text, claim: Text, scenes: list[dict[str, Any]]) -> dict[str, Any]:
@@ -172,6 +177,7 @@ LESSONS: list[dict[str, Any]] = [
                     "红色箭头是特征值 −2 的特征向量 u = (1, 1)/√2：沿它走 loss 会下降。沿 u 走一小步（“逃离”按钮），再做梯度下降，就到达 (1, 1) 的最小值。",
                 ),
                 analyze=[0.0, 0.0],
+                chart="ratio",
             ),
         ],
     ),
@@ -291,6 +297,7 @@ LESSONS: list[dict[str, Any]] = [
                     "同一個設定（橘）旁邊是以 1/√(t + 1) 衰減的 η（藍）與 50 步暖身（綠）：η_t 圖畫出這些排程。兩者都不會爆炸；loss 一旦降下來就保持。",
                     "同一个设置（橙）旁边是以 1/√(t + 1) 衰减的 η（蓝）与 50 步暖身（绿）：η_t 图画出这些调度。两者都不会爆炸；loss 一旦降下来就保持。",
                 ),
+                chart="lr",
             ),
         ],
     ),
@@ -314,6 +321,7 @@ LESSONS: list[dict[str, Any]] = [
                     "網格上 1,024 個起點。梯度下降停在離起點最近的小坑：只有本來就在中央小坑的起點到達全域最小值。動量 λ = 0.9 時，到達的起點約多四倍。",
                     "网格上 1,024 个起点。梯度下降停在离起点最近的小坑：只有本来就在中央小坑的起点到达全局最小值。动量 λ = 0.9 时，到达的起点约多四倍。",
                 ),
+                chart="ratio",
             ),
             scene(
                 "saddle",
@@ -353,6 +361,7 @@ LESSONS: list[dict[str, Any]] = [
                     "全批次（64 筆資料），40 個 epoch = 40 次更新，1,024 個起點。靠近左邊尖銳峽谷的起點留在裡面。虛線是向右偏移的測試曲面：在尖銳最小值處測試 loss 高得多。",
                     "全批次（64 笔数据），40 个 epoch = 40 次更新，1,024 个起点。靠近左边尖锐峡谷的起点留在里面。虚线是向右偏移的测试曲面：在尖锐最小值处测试 loss 高得多。",
                 ),
+                chart="ratio",
             ),
             scene(
                 "batch-one",
@@ -363,6 +372,7 @@ LESSONS: list[dict[str, Any]] = [
                     "批次大小 1，同樣 40 個 epoch（2,560 次更新）。每次更新只看一筆資料，梯度有雜訊：跳出狹窄的峽谷，停在寬廣平坦的最小值，測試 loss 較低。",
                     "批次大小 1，同样 40 个 epoch（2,560 次更新）。每次更新只看一笔数据，梯度有噪声：跳出狭窄的峡谷，停在宽广平坦的最小值，测试 loss 较低。",
                 ),
+                chart="ratio",
             ),
         ],
     ),
@@ -388,7 +398,7 @@ LESSONS: list[dict[str, Any]] = [
                     "现在在这台服务器的设备上测量：小网络（64 → 256 → 10）在各批次大小下的一次更新，以及 4,096 笔数据的一个 epoch。GPU 同时处理一个批次的所有数据，"
                     "所以更新时间在批次填满它之前都是平的；只有几个核心的 CPU 几乎一笔一笔做，所以线会上升。epoch 的线两者都下降：每个 epoch 的更新次数变少。",
                 ),
-                panel="timing",
+                chart="timing",
             ),
         ],
     ),

@@ -361,7 +361,7 @@ class SceneOut(BaseModel):
     state: dict[str, Any]  # the browser app's state (static/js/state.js), as in its URL hash
     text: dict[str, str]  # language -> what to look at
     analyze: list[float] | None  # open the Hessian panel at this point
-    panel: Literal["timing"] | None  # an extra panel the scene shows
+    chart: str  # the chart beside the loss chart the scene talks about (server/lessons.py CHARTS)
 
 
 class LessonOut(BaseModel):

@@ -70,3 +70,22 @@ def basin_map(
     minima = tuple(m for m in points if m.kind == "minimum")
     ends = result.positions[0]
     return BasinMap(starts=starts, basin=classify(s, ends, minima), final_loss=result.loss[0], minima=minima)
+
+
+def end_minima(
+    surface: str | Surface, ends: np.ndarray, surface_params: Mapping[str, Any] | None = None, data_seed: int = DATA_SEED
+) -> list[tuple[FoundPoint, list[int]]]:
+    """The surface's known minima at these parameters, lowest loss first (the global one
+    first), each with how many end points of every configuration (``ends`` [C, S, 2]) lie
+    within the surface's basin radius of it: the share of starts that reached each minimum."""
+    s = get_surface(surface)
+    minima = sorted((m for m in known_critical_points(s, surface_params, data_seed) if m.kind == "minimum"), key=lambda m: m.loss)
+    which = [classify(s, np.asarray(row, np.float32), minima) for row in ends]
+    return [(m, [int((w == i).sum()) for w in which]) for i, m in enumerate(minima)]
+
+
+def is_global(minima: list[FoundPoint] | tuple[FoundPoint, ...], i: int) -> bool:
+    """Whether ``minima[i]`` is the one global minimum: lower than every other by more than
+    round-off (Himmelblau's four minima all have loss 0, and none of them is *the* global one)."""
+    loss = minima[i].loss
+    return all(m.loss - loss > 1e-6 * (1.0 + abs(loss)) for k, m in enumerate(minima) if k != i)

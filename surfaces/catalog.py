@@ -300,12 +300,12 @@ register(
         name="sharp_flat",
         titles={"en": "Sharp and flat minima", "zh-TW": "尖銳與平坦的最小值", "zh-CN": "尖锐与平坦的最小值"},
         descriptions={
-            "en": "Two minima of equal depth: a sharp canyon on the left and a flat basin on the right. The test data "
+            "en": "Two minima: a sharp canyon on the left, a little deeper on the training data, and a flat basin on the right. The test data "
             "is the training data moved by `shift`: the sharp minimum's test loss rises far more. Small batches are "
             "noisy enough to jump out of the canyon.",
-            "zh-TW": "兩個一樣深的最小值：左邊是尖銳的峽谷，右邊是平坦的盆地。測試資料是訓練資料平移 shift："
+            "zh-TW": "兩個最小值：左邊是尖銳的峽谷（在訓練資料上略深），右邊是平坦的盆地。測試資料是訓練資料平移 shift："
             "尖銳最小值的測試 loss 上升得多。小批次的雜訊大，能跳出峽谷。",
-            "zh-CN": "两个一样深的最小值：左边是尖锐的峡谷，右边是平坦的盆地。测试数据是训练数据平移 shift："
+            "zh-CN": "两个最小值：左边是尖锐的峡谷（在训练数据上略深），右边是平坦的盆地。测试数据是训练数据平移 shift："
             "尖锐最小值的测试 loss 上升得多。小批次的噪声大，能跳出峡谷。",
         },
         example_loss=_sharp_flat_loss,

@@ -141,3 +141,21 @@ def test_end_point_kinds_tell_a_flat_minimum_and_an_unfinished_run_apart():
     # a saddle, (0.5, 0.3) not critical; a diverged end is −1.
     kinds = point_kinds("two_weight_net", np.array([[1, 1], [0, 0], [0.5, 0.3], [np.nan, np.nan]], np.float32))
     assert [KINDS[k] if k >= 0 else "diverged" for k in kinds] == ["degenerate", "saddle", "not_critical", "diverged"]
+
+
+def test_end_minima_count_who_reached_which_minimum_and_name_the_global_one():
+    import numpy as np
+
+    from errorscape.surfaces.basins import end_minima, is_global
+
+    # bumpy bowl: the origin is the one global minimum; two configurations' end points
+    ends = np.array([[[0.01, 0.0], [2.0, 0.02], [3.0, 3.0]], [[0.0, 0.0], [0.05, -0.02], [np.nan, np.nan]]], np.float32)
+    found = end_minima("bumpy", ends)
+    points = [m for m, _ in found]
+    assert np.allclose(points[0].point, [0, 0], atol=1e-3) and is_global(points, 0)
+    assert not any(is_global(points, i) for i in range(1, len(points)))
+    assert found[0][1] == [1, 2]  # the origin: one end of the first configuration, two of the second
+    at_two = next(reached for m, reached in found if np.allclose(m.point, [2.0, 0.0], atol=0.01))
+    assert at_two == [1, 0]
+    assert sum(sum(r) for _, r in found) == 4  # (3, 3) is no minimum's and the diverged end none's
+    assert not any(is_global([m for m, _ in end_minima("himmelblau", ends)], i) for i in range(4))

@@ -101,3 +101,10 @@ def test_the_done_message_counts_end_points_by_the_hessians_verdict(client):
         kinds = point_kinds("himmelblau", ends)
         assert done["end_kind_counts"][c] == [int((kinds == k).sum()) for k in range(len(KINDS))] + [int((kinds < 0).sum())]
         assert sum(done["end_kind_counts"][c]) == 36
+        # how many end points reached each of the four minima, within the basin radius
+        centres = np.array([m["point"] for m in done["minima"]])
+        d = np.linalg.norm(ends[:, None, :] - centres[None, :, :], axis=-1)
+        reached = [int(((d.argmin(1) == i) & (d.min(1) <= 0.25)).sum()) for i in range(len(centres))]
+        assert [m["counts"][c] for m in done["minima"]] == reached
+    assert len(done["minima"]) == 4 and not any(m["global"] for m in done["minima"])  # all four have loss 0
+    assert sum(m["counts"][1] for m in done["minima"]) > 0

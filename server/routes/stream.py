@@ -32,6 +32,7 @@ from errorscape.server.models import RunRequest
 from errorscape.server.requests import TooLarge, run_arguments
 from errorscape.server.serialize import FRAME_LAYOUT, finite_list, pack_frames
 from errorscape.server.settings import Settings
+from errorscape.surfaces.basins import end_minima, is_global
 from errorscape.surfaces.critical import KINDS, minimum_ratio, point_kinds
 from errorscape.surfaces.engine import CHUNK_STEPS, Chunk
 
@@ -189,7 +190,7 @@ class StreamSession:
                 last = diverged_at
             if cancel.is_set() or last is None or end is None:
                 return
-            ratios, kind_counts = await gate.run(lambda: _end_points(kwargs, end))
+            ratios, kind_counts, minima = await gate.run(lambda: _end_points(kwargs, end))
             await self.send_json(
                 {
                     "type": "done",
@@ -199,6 +200,7 @@ class StreamSession:
                     "minimum_ratio": ratios,
                     "end_kinds": END_KINDS,
                     "end_kind_counts": kind_counts,
+                    "minima": minima,
                     "compute_ms": round(compute_s * 1000.0, 3),
                     "compiled": surfaces.compilation_count() > compiled_before,
                 }
@@ -245,17 +247,25 @@ def _next_frames(
     return pack_frames(run_id, chunk, max_bytes), chunk.positions.shape, chunk.test_loss is not None, chunk.diverged_at.copy(), end
 
 
-def _end_points(kwargs: dict[str, Any], end: np.ndarray) -> tuple[list[list[float | None]], list[list[int]]]:
+def _end_points(kwargs: dict[str, Any], end: np.ndarray) -> tuple[list[list[float | None]], list[list[int]], list[dict[str, Any]]]:
     """At every end point: the lecture's minimum ratio (share of positive Hessian eigenvalues),
-    [C][S], null where a start diverged; and per configuration how many end points get each
-    verdict (END_KINDS: the Hessian panel's verdicts, then diverged).  A ratio says something
-    only where the gradient vanishes and no eigenvalue is 0: the verdicts say where that is."""
+    [C][S], null where a start diverged; per configuration how many end points get each
+    verdict (END_KINDS: the Hessian panel's verdicts, then diverged); and the surface's known
+    minima, lowest loss first, with how many end points of each configuration reached each.
+    A ratio says something only where the gradient vanishes and no eigenvalue is 0: the
+    verdicts say where that is."""
     c, s, _ = end.shape
     flat = end.reshape(c * s, 2)
     ratios = minimum_ratio(kwargs["surface"], flat, kwargs["surface_params"]).reshape(c, s)
     kinds = point_kinds(kwargs["surface"], flat, kwargs["surface_params"]).reshape(c, s)
     counts = [[int((row == k).sum()) for k in range(len(KINDS))] + [int((row < 0).sum())] for row in kinds]
-    return [finite_list(row) for row in ratios], counts
+    found = [(m, reached) for m, reached in end_minima(kwargs["surface"], end, kwargs["surface_params"]) if np.isfinite(m.loss)]
+    points = [m for m, _ in found]
+    minima = [
+        {"point": [float(v) for v in m.point], "loss": float(m.loss), "global": is_global(points, i), "counts": reached}
+        for i, (m, reached) in enumerate(found)
+    ]
+    return [finite_list(row) for row in ratios], counts, minima
 
 
 @router.websocket("/ws/run")

@@ -95,14 +95,49 @@ export function lrChart(configs, n, labels) {
 }
 
 // End points by verdict, per configuration: `ends` is the done message's {kinds, counts}.
+// Where the runs ended, per configuration, as horizontal bars with each bar's share of the
+// configuration's starts written on it: first the surface's known minima (lowest loss first, so
+// the global one leads; at most MAX_MINIMUM_ROWS, the rest summed), then the verdict the Hessian
+// panel gives at each end point.  `name(row)` names a row: {index, point, global} or {kind}.
+export const MAX_MINIMUM_ROWS = 4;
+export function endKindRows(ends) {
+  const minima = ends.minima || [];
+  const shown = minima.slice(0, minima.length > MAX_MINIMUM_ROWS ? MAX_MINIMUM_ROWS - 1 : MAX_MINIMUM_ROWS);
+  const rows = shown.map((m, index) => ({ index, point: m.point, global: m.global, counts: m.counts }));
+  const rest = minima.slice(shown.length);
+  if (rest.length) rows.push({ kind: "other_minima", counts: rest[0].counts.map((_, c) => rest.reduce((sum, m) => sum + m.counts[c], 0)) });
+  // Verdicts no end point got are left out: the chart is small, and an empty row says nothing.
+  const verdicts = ends.kinds.map((kind, k) => ({ kind, counts: ends.counts.map((row) => row[k]) })).filter((row) => row.counts.some((v) => v > 0));
+  return [...rows, ...verdicts];
+}
+
 export function endKindChart(ends, labels, name) {
-  return ends.counts.map((counts, c) => ({
-    type: "bar",
-    x: ends.kinds.map(name),
-    y: counts,
-    marker: { color: COLORS[c % COLORS.length] },
-    name: labels[c],
-  }));
+  const rows = endKindRows(ends);
+  return ends.counts.map((counts, c) => {
+    const total = counts.reduce((a, b) => a + b, 0) || 1;
+    const x = rows.map((row) => row.counts[c]);
+    return {
+      type: "bar",
+      orientation: "h",
+      y: rows.map(name),
+      x,
+      text: x.map((v) => (v ? `${Math.round((100 * v) / total)} %` : "")),
+      textposition: "outside",
+      cliponaxis: false,
+      textfont: { color: "#e5e7eb", size: 12 },
+      marker: { color: COLORS[c % COLORS.length] },
+      name: labels[c],
+    };
+  });
+}
+
+export function endKindLayout(title) {
+  const layout = chartLayout(title, { xTitle: "", barmode: "group" });
+  layout.yaxis = { ...layout.yaxis, type: "category", autorange: "reversed", automargin: true };
+  layout.xaxis = { ...layout.xaxis, title: { text: "" }, rangemode: "tozero" };
+  layout.margin = { ...layout.margin, l: 10, r: 40 };
+  layout.bargap = 0.25;
+  return layout;
 }
 
 // A vertical line at the current step; `log`: log y axis (losses and gradient norms span
@@ -140,4 +175,18 @@ export function timingLayout(title, xTitle) {
   layout.xaxis = { ...layout.xaxis, type: "log", dtick: Math.log10(4) };
   layout.yaxis = { ...layout.yaxis, title: { text: "ms" } };
   return layout;
+}
+
+// A layout with every font size × k (presentation mode); sizes Plotly defaults are written out.
+export function scaled(layout, k) {
+  if (k === 1) return layout;
+  const font = (f, base) => ({ ...(f || {}), size: Math.round(((f && f.size) || base) * k) });
+  const out = { ...layout, font: font(layout.font, 12) };
+  if (layout.title) out.title = { ...layout.title, font: font(layout.title.font, 16) };
+  if (layout.legend) out.legend = { ...layout.legend, font: font(layout.legend.font, 12) };
+  for (const key of ["xaxis", "yaxis"]) {
+    if (layout[key]) out[key] = { ...layout[key], tickfont: font(layout[key].tickfont, 12), title: { ...(layout[key].title || {}), font: font((layout[key].title || {}).font, 12) } };
+  }
+  if (layout.scene) out.scene = { ...layout.scene, xaxis: { ...layout.scene.xaxis, tickfont: font(layout.scene.xaxis?.tickfont, 11) }, yaxis: { ...layout.scene.yaxis, tickfont: font(layout.scene.yaxis?.tickfont, 11) }, zaxis: { ...layout.scene.zaxis, tickfont: font(layout.scene.zaxis?.tickfont, 11) } };
+  return out;
 }

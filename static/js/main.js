@@ -1,7 +1,7 @@
 // The one module that touches the DOM: builds the controls, keeps them and the URL in step
 // with the state, streams runs and draws them with Plotly.
 import { FormulaError, analyze, basinMap, getCustom, getGrid, getHealth, getLessons, getLimits, getOptimizers, getSurfaces, getTiming, RunStream } from "./api.js";
-import { chartLayout, cursor, endKindChart, gradChart, lossChart, lrChart, timingChart, timingLayout } from "./charts.js";
+import { chartLayout, cursor, endKindChart, endKindLayout, gradChart, lossChart, lrChart, scaled, timingChart, timingLayout } from "./charts.js";
 import { language, setLanguage, t } from "./i18n.js";
 import { movingScene, nearestDot, paintScene } from "./overlay.js";
 import { download, loadImage, recordVideo, saveCanvas, savePng, videoSupported } from "./recorder.js";
@@ -76,6 +76,8 @@ const app = {
   guide: null,
   lesson: null, // {lesson, scene}: the scene shown, indices into lessons
   batchTiming: null, // GET /api/timing, fetched when a scene first shows it
+  chart: "grad", // the chart beside the loss chart (CHART_TABS)
+  fontScale: 1, // 1.5 in presentation mode
 };
 window.errorscape = app; // for people poking at the page, and for its tests and benchmark
 
@@ -554,7 +556,7 @@ const stream = new RunStream({
   onDone(run, message) {
     $("stop").disabled = true;
     app.ratios = message.minimum_ratio;
-    app.endKinds = { kinds: message.end_kinds, counts: message.end_kind_counts };
+    app.endKinds = { kinds: message.end_kinds, counts: message.end_kind_counts, minima: message.minima || [] };
     app.anyDiverged = message.diverged > 0;
     const n = app.stats.sampled;
     const sampled = () => (app.stats && app.stats.stride > 1 ? ` · ${t("sampled", { n })}` : "");
@@ -606,7 +608,7 @@ function surfaceFigure(time) {
   } else if (app.run) {
     data.push(...legendTraces(labels(), { diverged: app.anyDiverged, divergedName: t("diverged") }));
   }
-  return { data, layout: three ? layout3d(s, title) : surfaceLayout(s, title) };
+  return { data, layout: scaled(three ? layout3d(s, title) : surfaceLayout(s, title), app.fontScale) };
 }
 
 function reactSurface() {
@@ -753,7 +755,14 @@ const STREAM_CHART_MS = 400;
 function drawChart(id, key, traces, layout) {
   if (chartKeys[id] === key) return;
   chartKeys[id] = key;
-  window.Plotly.react(id, traces(), layout(), PLOT_CONFIG);
+  window.Plotly.react(id, traces(), scaled(layout(), app.fontScale), PLOT_CONFIG);
+}
+
+// A row of the end-point chart: a known minimum (where it is; the lowest is the global one) or a verdict.
+function endRowName(row) {
+  if (row.kind !== undefined) return t(`end_${row.kind}`);
+  const where = `(${row.point.map((v) => String(Number(v.toFixed(2)))).join(", ")})`;
+  return row.global ? t("end_at_global", { where }) : t("end_at_minimum", { where });
 }
 
 function drawCharts({ streaming = false } = {}) {
@@ -781,8 +790,8 @@ function drawCharts({ streaming = false } = {}) {
   drawChart(
     "ratio-chart",
     `${run ? run.id : -1}|${app.ratios !== null}|${language()}`,
-    () => (app.ratios && app.endKinds ? endKindChart(app.endKinds, labels(), (kind) => t(`end_${kind}`)) : []),
-    () => chartLayout(t("ratio_title"), { xTitle: "", barmode: "group" }),
+    () => (app.ratios && app.endKinds ? endKindChart(app.endKinds, labels(), endRowName) : []),
+    () => endKindLayout(t("ratio_title")),
   );
 }
 
@@ -1089,7 +1098,7 @@ function renderLesson() {
   $("lesson-progress").textContent = t("scene_of", { k: app.lesson.scene + 1, n: lesson.scenes.length });
   $("lesson-claim").textContent = lesson.claim[lang];
   $("scene-text").textContent = lesson.scenes[app.lesson.scene].text[lang];
-  if (!$("timing-chart").hidden) drawTiming();
+  if (app.chart === "timing") drawTiming();
 }
 
 function clearAnalysis() {
@@ -1111,7 +1120,7 @@ function showScene(i, k) {
   render();
   changed({ grid: true });
   if (scene.analyze) showAnalysis(scene.analyze);
-  showTiming(scene.panel === "timing");
+  showChart(scene.chart);
 }
 
 function stepScene(delta) {
@@ -1120,9 +1129,39 @@ function stepScene(delta) {
   if (next) showScene(next[0], next[1]);
 }
 
-async function showTiming(show) {
-  $("timing-chart").hidden = !show;
-  if (!show) return;
+// The chart beside the loss chart: the scene's, or the one a tab chose.  A Plotly chart drawn
+// while hidden has no size, so the shown one is resized (or drawn) as it appears.
+const CHART_TABS = ["grad", "lr", "ratio", "timing"];
+function showChart(name) {
+  app.chart = CHART_TABS.includes(name) ? name : "grad";
+  for (const tab of CHART_TABS) {
+    const shown = tab === app.chart;
+    $(`tab-${tab}`).setAttribute("aria-selected", String(shown));
+    $(`tab-${tab}`).tabIndex = shown ? 0 : -1;
+    $(`${tab}-chart`).hidden = !shown;
+  }
+  const el = $(`${app.chart}-chart`);
+  if (el.layout && window.Plotly) window.Plotly.Plots.resize(el);
+  if (app.chart === "timing") showTiming();
+}
+
+// Presentation mode: big type for a projector, the controls folded away.
+function setPresenting(on) {
+  document.documentElement.classList.toggle("present", on);
+  $("present").setAttribute("aria-pressed", String(on));
+  app.fontScale = on ? 1.5 : 1;
+  for (const key of Object.keys(chartKeys)) delete chartKeys[key];
+  painter.key = null;
+  // The plots' boxes changed with the layout: Plotly measures them again on a resize.
+  requestAnimationFrame(() => {
+    for (const id of ["surface-plot", "loss-chart", `${app.chart}-chart`]) if ($(id).layout) window.Plotly.Plots.resize($(id));
+    drawSurface();
+    drawCharts();
+    if (app.chart === "timing") drawTiming();
+  });
+}
+
+async function showTiming() {
   if (!app.batchTiming) {
     status(t("timing_measuring"));
     try {
@@ -1139,7 +1178,8 @@ function drawTiming() {
   const data = app.batchTiming;
   if (!data || !window.Plotly) return;
   const names = { update: t("timing_update"), epoch: t("timing_epoch", { n: data.n_examples }) };
-  window.Plotly.react("timing-chart", timingChart(data, names), timingLayout(t("timing_title", { device: data.device }), t("batch_axis")), PLOT_CONFIG);
+  const layout = scaled(timingLayout(t("timing_title", { device: data.device }), t("batch_axis")), app.fontScale);
+  window.Plotly.react("timing-chart", timingChart(data, names), layout, PLOT_CONFIG);
 }
 
 function guideBranch(branch) {
@@ -1269,13 +1309,23 @@ function wire() {
       app.lesson = null;
       app.state.lesson = null;
       writeHash();
-      showTiming(false);
       renderLesson();
     } else showScene(Number(v), 0);
   });
   $("lesson-prev").addEventListener("click", () => stepScene(-1));
   $("lesson-next").addEventListener("click", () => (app.lesson ? stepScene(1) : showScene(0, 0)));
   $("guide-open").addEventListener("click", openGuide);
+  for (const tab of CHART_TABS) $(`tab-${tab}`).addEventListener("click", () => showChart(tab));
+  // Arrow keys move between the chart tabs, as in any tab list.
+  $("tab-grad").parentElement.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+    event.preventDefault();
+    event.stopPropagation();
+    const next = CHART_TABS[(CHART_TABS.indexOf(app.chart) + (event.key === "ArrowRight" ? 1 : CHART_TABS.length - 1)) % CHART_TABS.length];
+    showChart(next);
+    $(`tab-${next}`).focus();
+  });
+  $("present").addEventListener("click", () => setPresenting(!document.documentElement.classList.contains("present")));
   $("basin-map").addEventListener("click", showBasins);
   $("export-png").addEventListener("click", exportPng);
   $("export-webm").addEventListener("click", exportVideo);
@@ -1297,6 +1347,7 @@ function wire() {
       Home: () => stepBy(-Infinity),
       End: () => stepBy(Infinity),
       3: () => setView(app.state.view === "3d" ? "contour" : "3d"),
+      p: () => setPresenting(!document.documentElement.classList.contains("present")),
     };
     const action = actions[event.key];
     if (!action || (tag === "BUTTON" && event.key === " ")) return;
@@ -1377,7 +1428,7 @@ async function start() {
   if (scene) {
     // A link or a reload into a lesson scene: the state is the link's; the scene's panels too.
     if (scene.analyze) showAnalysis(scene.analyze);
-    showTiming(scene.panel === "timing");
+    showChart(scene.chart);
   }
 }
 
