@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from errorscape.surfaces.critical import FoundPoint, find_critical_points, known_critical_points
+from errorscape.surfaces.critical import KINDS, FoundPoint, find_critical_points, known_critical_points, point_kinds
 from errorscape.surfaces.engine import simulate_final
 from errorscape.surfaces.errors import FieldError
 from errorscape.surfaces.limits import MAX_GRID
@@ -77,10 +77,17 @@ def end_minima(
 ) -> list[tuple[FoundPoint, list[int]]]:
     """The surface's known minima at these parameters, lowest loss first (the global one
     first), each with how many end points of every configuration (``ends`` [C, S, 2]) lie
-    within the surface's basin radius of it: the share of starts that reached each minimum."""
+    within the surface's basin radius of it: the share of starts that reached each minimum.
+    An end point the Hessian calls a saddle or a maximum reached no minimum, however near
+    (the two-weight network's branches of minima pass within the radius of its saddle)."""
     s = get_surface(surface)
     minima = sorted((m for m in known_critical_points(s, surface_params, data_seed) if m.kind == "minimum"), key=lambda m: m.loss)
-    which = [classify(s, np.asarray(row, np.float32), minima) for row in ends]
+    which = []
+    for row in ends:
+        pts = np.asarray(row, np.float32)
+        kinds = point_kinds(s, pts, surface_params, data_seed)
+        away = np.isin(kinds, [KINDS.index("saddle"), KINDS.index("maximum")])
+        which.append(np.where(away, -1, classify(s, pts, minima)))
     return [(m, [int((w == i).sum()) for w in which]) for i, m in enumerate(minima)]
 
 

@@ -159,3 +159,6 @@ def test_end_minima_count_who_reached_which_minimum_and_name_the_global_one():
     assert at_two == [1, 0]
     assert sum(sum(r) for _, r in found) == 4  # (3, 3) is no minimum's and the diverged end none's
     assert not any(is_global([m for m, _ in end_minima("himmelblau", ends)], i) for i in range(4))
+    # the two-weight network's saddle lies within the basin radius of (1, 1): stuck there is not reached
+    net = end_minima("two_weight_net", np.array([[[0.0, 0.0], [1.0, 1.0]]], np.float32))
+    assert [reached for _, reached in net] == [[1], [0]]

@@ -135,7 +135,8 @@ export function endKindLayout(title) {
   const layout = chartLayout(title, { xTitle: "", barmode: "group" });
   layout.yaxis = { ...layout.yaxis, type: "category", autorange: "reversed", automargin: true };
   layout.xaxis = { ...layout.xaxis, title: { text: "" }, rangemode: "tozero" };
-  layout.margin = { ...layout.margin, l: 10, r: 40 };
+  layout.margin = { ...layout.margin, l: 10, r: 40, b: 40 };
+  layout.legend = { ...layout.legend, orientation: "h", x: 0, xanchor: "left", y: -0.12, yanchor: "top" };
   layout.bargap = 0.25;
   return layout;
 }
@@ -150,7 +151,9 @@ export function chartLayout(title, { t = null, log = false, xTitle = "step", bar
     margin: { l: 55, r: 10, t: 30, b: 35 },
     xaxis: { ...AXIS, title: { text: xTitle } },
     yaxis: { ...AXIS, type: log ? "log" : "linear", exponentformat: "power", rangemode: fromZero ? "tozero" : "normal" },
-    legend: { font: { color: "#e5e7eb", size: 11 }, bgcolor: "rgba(17,24,39,0.6)" },
+    // Over the plot's top right corner, not beside it: beside it, a legend takes half of a
+    // laptop-sized chart's width.
+    legend: { font: { color: "#e5e7eb", size: 11 }, bgcolor: "rgba(17,24,39,0.75)", x: 1, xanchor: "right", y: 1, yanchor: "top" },
     showlegend: true,
     barmode,
     shapes: t === null ? [] : [cursor(t)],
