@@ -90,6 +90,9 @@ BLOWUP_START = [5.0, -1.0]
 SADDLE_ESCAPE_STEP = escape_step(get_surface("two_weight_net"))
 BATCH_EPOCHS = 40
 N_EXAMPLES = 64
+# Full batch has converged by then (every end point is a critical point): a fair comparison is
+# between runs that have finished, not a full-batch run still on its way.
+FULL_BATCH_UPDATES = 200
 
 LESSONS: list[dict[str, Any]] = [
     lesson(
@@ -345,21 +348,24 @@ LESSONS: list[dict[str, Any]] = [
         "batch-size",
         _text("Small batches find flat minima", "小批次找到平坦的最小值", "小批次找到平坦的最小值"),
         _text(
-            "With the same number of epochs, small batches' noisy gradients jump out of the sharp minimum and settle in the "
+            "Counted in updates or in epochs, small batches' noisy gradients jump out of the sharp minimum and settle in the "
             "flat one, whose loss rises less when the test data is shifted.",
-            "相同 epoch 數下，小批次的雜訊梯度會跳出尖銳的最小值、停在平坦的那個；測試資料偏移時，平坦最小值的 loss 上升較少。",
-            "相同 epoch 数下，小批次的噪声梯度会跳出尖锐的最小值、停在平坦的那个；测试数据偏移时，平坦最小值的 loss 上升较少。",
+            "不論以更新次數或 epoch 數來比，小批次的雜訊梯度都會跳出尖銳的最小值、停在平坦的那個；測試資料偏移時，平坦最小值的 loss 上升較少。",
+            "不论以更新次数或 epoch 数来比，小批次的噪声梯度都会跳出尖锐的最小值、停在平坦的那个；测试数据偏移时，平坦最小值的 loss 上升较少。",
         ),
         [
             scene(
                 "full-batch",
-                state("sharp_flat", [config("sgd", lr=0.1)], grid=32, steps=BATCH_EPOCHS, batch=N_EXAMPLES, test=True),
+                state("sharp_flat", [config("sgd", lr=0.1)], grid=32, steps=FULL_BATCH_UPDATES, batch=N_EXAMPLES, test=True),
                 _text(
-                    "Full batch (64 examples), 40 epochs = 40 updates, 1,024 starts. Starts near the sharp canyon on the left "
-                    "stay in it. The dashed lines are the test surface, shifted right: at the sharp minimum the test loss is far "
-                    "higher.",
-                    "全批次（64 筆資料），40 個 epoch = 40 次更新，1,024 個起點。靠近左邊尖銳峽谷的起點留在裡面。虛線是向右偏移的測試曲面：在尖銳最小值處測試 loss 高得多。",
-                    "全批次（64 笔数据），40 个 epoch = 40 次更新，1,024 个起点。靠近左边尖锐峡谷的起点留在里面。虚线是向右偏移的测试曲面：在尖锐最小值处测试 loss 高得多。",
+                    "Full batch (64 examples), 200 updates = 200 epochs, 1,024 starts: every run has converged (no end point is "
+                    "“not critical”), and about 30 % of them sit in the sharp canyon on the left. More updates change nothing: "
+                    "2,560 end in the same places. The dashed lines are the test surface, shifted right: at the sharp minimum "
+                    "the test loss is far higher.",
+                    "全批次（64 筆資料），200 次更新 = 200 個 epoch，1,024 個起點：每個都已收斂（沒有終點是「不是臨界點」），約 30 % 停在"
+                    "左邊尖銳的峽谷裡。更新再多也一樣：2,560 次停在同樣的地方。虛線是向右偏移的測試曲面：在尖銳最小值處測試 loss 高得多。",
+                    "全批次（64 笔数据），200 次更新 = 200 个 epoch，1,024 个起点：每个都已收敛（没有终点是“不是临界点”），约 30 % 停在"
+                    "左边尖锐的峡谷里。更新再多也一样：2,560 次停在同样的地方。虚线是向右偏移的测试曲面：在尖锐最小值处测试 loss 高得多。",
                 ),
                 chart="ratio",
             ),
@@ -367,10 +373,13 @@ LESSONS: list[dict[str, Any]] = [
                 "batch-one",
                 state("sharp_flat", [config("sgd", lr=0.1)], grid=32, steps=BATCH_EPOCHS * N_EXAMPLES, batch=1, test=True),
                 _text(
-                    "Batch size 1, the same 40 epochs (2,560 updates). Every update sees one example, so the gradient is noisy: "
-                    "the runs jump out of the narrow canyon and end in the wide, flat minimum, with a lower test loss.",
-                    "批次大小 1，同樣 40 個 epoch（2,560 次更新）。每次更新只看一筆資料，梯度有雜訊：跳出狹窄的峽谷，停在寬廣平坦的最小值，測試 loss 較低。",
-                    "批次大小 1，同样 40 个 epoch（2,560 次更新）。每次更新只看一笔数据，梯度有噪声：跳出狭窄的峡谷，停在宽广平坦的最小值，测试 loss 较低。",
+                    "Batch size 1: 2,560 updates, as many as full batch's 2,560, in only 40 epochs, a fifth of full batch's 200. "
+                    "Every update sees one example, so the gradient is noisy: the runs jump out of the narrow canyon and end in "
+                    "the wide, flat minimum (none in the canyon), with a lower test loss.",
+                    "批次大小 1：2,560 次更新，和全批次的 2,560 次一樣多，卻只用 40 個 epoch，是全批次 200 個的五分之一。每次更新只看一筆資料，"
+                    "梯度有雜訊：跳出狹窄的峽谷，停在寬廣平坦的最小值（峽谷裡一個都沒有），測試 loss 較低。",
+                    "批次大小 1：2,560 次更新，和全批次的 2,560 次一样多，却只用 40 个 epoch，是全批次 200 个的五分之一。每次更新只看一笔数据，"
+                    "梯度有噪声：跳出狭窄的峡谷，停在宽广平坦的最小值（峡谷里一个都没有），测试 loss 较低。",
                 ),
                 chart="ratio",
             ),
