@@ -17,13 +17,15 @@ function steps(n) {
 }
 
 // Values a log axis can show: a loss or gradient norm of exactly 0 (a start that reached an
-// exact minimum) is drawn at half the smallest positive value of the chart, so the axis stays
-// logarithmic instead of the chart turning linear and squashing every curve onto 0.
+// exact minimum, or sits exactly on a saddle) is drawn at half the smallest positive value of
+// the chart, or at LOG_FLOOR when nothing is positive, so the axis stays logarithmic instead of
+// the chart turning linear and squashing every curve onto 0 (or showing nothing at all).
+export const LOG_FLOOR = 1e-12;
 export function forLogAxis(series) {
   let least = Infinity;
   for (const s of series) for (const v of s) if (v > 0 && v < least) least = v;
-  if (!Number.isFinite(least)) return series;
-  return series.map((s) => Array.from(s, (v) => (v === null || Number.isNaN(v) ? null : v > 0 ? v : least / 2)));
+  const floor = Number.isFinite(least) ? least / 2 : LOG_FLOOR;
+  return series.map((s) => Array.from(s, (v) => (v === null || Number.isNaN(v) ? null : v > 0 ? v : floor)));
 }
 
 // Median line over a shaded 10–90 % band, for each configuration.

@@ -106,6 +106,11 @@ const LABELS = {
   step_back: ["One step back", "上一步", "上一步"],
   step_forward: ["One step forward", "下一步", "下一步"],
   speed: ["Speed", "速度", "速度"],
+  formula_default_drawn: [
+    "The surface drawn is the default formula until this one is mended.",
+    "修正這個公式之前，畫出的是預設公式的曲面。",
+    "修正这个公式之前，画出的是默认公式的曲面。",
+  ],
   tab_grad: ["‖g‖", "‖g‖", "‖g‖"],
   tab_lr: ["η_t", "η_t", "η_t"],
   tab_ratio: ["End points", "終點", "终点"],

@@ -6,6 +6,11 @@ import { language, setLanguage, t } from "./i18n.js";
 import { movingScene, nearestDot, paintScene } from "./overlay.js";
 import { download, loadImage, recordVideo, saveCanvas, savePng, videoSupported } from "./recorder.js";
 import {
+  addConfig,
+  addDefaultStarts,
+  addGridStarts,
+  addRandomStarts,
+  clearStarts,
   configFromPreset,
   defaultCustom,
   fieldShown,
@@ -14,9 +19,11 @@ import {
   maxConfigs,
   optaxConfig,
   optimizerRequest,
+  removeConfig,
   runRequest,
-  sanitize,
+  sceneState,
   surfaceRequest,
+  switchSurface,
   toHash,
 } from "./state.js";
 import { RunStats } from "./stats.js";
@@ -194,7 +201,9 @@ function buildSurfacePicker() {
   sel.value = app.state.surface;
   const custom = app.state.surface === "custom";
   $("custom-box").hidden = !custom;
-  if (custom) {
+  // A refused formula stays in the box (with its error) for the person to mend, whatever the
+  // surface drawn meanwhile.
+  if (custom && $("formula").getAttribute("aria-invalid") !== "true") {
     $("formula").value = app.state.custom.formula;
     const [[x0, x1], [y0, y1]] = app.state.custom.domain;
     for (const [id, v] of [["domain-x0", x0], ["domain-x1", x1], ["domain-y0", y0], ["domain-y1", y1]]) $(id).value = String(v);
@@ -248,8 +257,7 @@ function buildConfigTabs() {
   add.textContent = t("add_config");
   add.disabled = app.state.configs.length >= maxConfigs(app.catalog);
   add.addEventListener("click", () => {
-    app.state.configs.push({ ...app.state.configs[app.state.active] });
-    app.state.active = app.state.configs.length - 1;
+    app.state = addConfig(app.state, app.catalog);
     buildOptimizer();
     changed();
   });
@@ -259,9 +267,7 @@ function buildConfigTabs() {
   remove.textContent = t("remove_config");
   remove.disabled = app.state.configs.length <= 1;
   remove.addEventListener("click", () => {
-    app.state.configs.splice(app.state.active, 1);
-    app.state.active = Math.max(0, app.state.active - 1);
-    app.state.selected = null;
+    app.state = removeConfig(app.state);
     buildOptimizer();
     changed();
   });
@@ -421,7 +427,7 @@ function writeHash() {
 
 // The typed formula: checked and drawn by the server. A refused one keeps the last good
 // formula in place and shows where the new one is wrong.
-function showFormulaError(err) {
+function showFormulaError(err, note = "") {
   const box = $("formula-error");
   if (!err) {
     box.hidden = true;
@@ -431,7 +437,7 @@ function showFormulaError(err) {
   }
   const caret = err instanceof FormulaError ? `${" ".repeat(err.column - 1)}${"^".repeat(Math.max(1, err.endColumn - err.column + 1))}` : "";
   const text = err instanceof FormulaError ? $("formula").value.slice(0, 300) : "";
-  box.textContent = [text, caret, err.message].filter(Boolean).join("\n");
+  box.textContent = [text, caret, err.message, note].filter(Boolean).join("\n");
   box.hidden = false;
   $("formula").setAttribute("aria-invalid", "true");
   if (err instanceof FormulaError) $("formula").setSelectionRange(err.column - 1, err.endColumn);
@@ -471,8 +477,11 @@ async function loadGrid() {
     try {
       await loadCustom(app.state.custom);
     } catch (err) {
-      // A formula from a link that the server refuses: say where, and draw the default one.
-      showFormulaError(err);
+      // A formula from a link that the server refuses: the box keeps it and the caret points
+      // into it; the default formula is drawn meanwhile, and the error says so.
+      const refused = app.state.custom;
+      $("formula").value = refused.formula;
+      showFormulaError(err, t("formula_default_drawn"));
       await loadCustom(defaultCustom());
       buildSurfacePicker();
     }
@@ -1114,8 +1123,7 @@ function clearAnalysis() {
 function showScene(i, k) {
   const scene = app.lessons[i].scenes[k];
   app.lesson = { lesson: i, scene: k };
-  app.state = sanitize({ ...scene.state, lang: app.state.lang, speed: app.state.speed }, app.catalog);
-  app.state.lesson = { lesson: app.lessons[i].id, scene: scene.id };
+  app.state = sceneState(app.lessons[i], scene, app.state, app.catalog);
   clearAnalysis();
   render();
   changed({ grid: true });
@@ -1236,13 +1244,9 @@ function wire() {
     writeHash();
   });
   $("surface").addEventListener("change", () => {
-    app.state.surface = $("surface").value;
+    app.state = switchSurface(app.state, $("surface").value, app.catalog);
     app.custom = null;
     showFormulaError(null);
-    app.state.params = {};
-    app.state.starts = { clicks: [], random: 0, grid: 0, defaults: true };
-    app.state.batch = Math.min(app.state.batch, surface().n_examples);
-    app.state.selected = null;
     app.analysis = null;
     render();
     changed({ grid: true });
@@ -1257,20 +1261,19 @@ function wire() {
     });
   }
   $("add-random").addEventListener("click", () => {
-    app.state.starts.random = Math.min(app.catalog.limits.max_starts, app.state.starts.random + Math.max(1, Number($("random-count").value) || 1));
+    app.state = addRandomStarts(app.state, $("random-count").value, app.catalog);
     changed();
   });
   $("add-grid").addEventListener("click", () => {
-    app.state.starts.grid = 10;
+    app.state = addGridStarts(app.state);
     changed();
   });
   $("default-starts").addEventListener("click", () => {
-    app.state.starts.defaults = true;
+    app.state = addDefaultStarts(app.state);
     changed();
   });
   $("clear-starts").addEventListener("click", () => {
-    app.state.starts = { clicks: [], random: 0, grid: 0, defaults: false };
-    app.state.selected = null;
+    app.state = clearStarts(app.state);
     app.run = null;
     changed();
   });

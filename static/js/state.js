@@ -223,3 +223,58 @@ export function runRequest(state, surface, maxStarts = Infinity) {
     seed: state.seed,
   };
 }
+
+// --- state changes, as pure functions: each returns a new state and leaves its argument alone ---
+
+// Another surface: its own parameters and default starts; the batch clamped to its data set.
+export function switchSurface(state, name, catalog) {
+  const surface = catalog.surfaces.find((x) => x.name === name);
+  const examples = surface ? surface.n_examples : Infinity;
+  return {
+    ...state,
+    surface: name,
+    params: {},
+    starts: { clicks: [], random: 0, grid: 0, defaults: true },
+    batch: Math.min(state.batch, examples),
+    selected: null,
+  };
+}
+
+// `count` more seeded random starts, never past the server's limit.
+export function addRandomStarts(state, count, catalog) {
+  const random = Math.min(catalog.limits.max_starts, state.starts.random + Math.max(1, Math.floor(Number(count)) || 1));
+  return { ...state, starts: { ...state.starts, random } };
+}
+
+export function addGridStarts(state, side = 10) {
+  return { ...state, starts: { ...state.starts, grid: side } };
+}
+
+export function addDefaultStarts(state) {
+  return { ...state, starts: { ...state.starts, defaults: true } };
+}
+
+export function clearStarts(state) {
+  return { ...state, starts: { clicks: [], random: 0, grid: 0, defaults: false }, selected: null };
+}
+
+// One more configuration, a copy of the active one, made active; none past the page's limit.
+export function addConfig(state, catalog) {
+  if (state.configs.length >= maxConfigs(catalog)) return state;
+  const configs = [...state.configs, structuredClone(state.configs[state.active])];
+  return { ...state, configs, active: configs.length - 1 };
+}
+
+// The active configuration removed (never the last one).
+export function removeConfig(state) {
+  if (state.configs.length <= 1) return state;
+  const configs = state.configs.filter((_, i) => i !== state.active);
+  return { ...state, configs, active: Math.max(0, state.active - 1), selected: null };
+}
+
+// A lesson scene's state: the scene's preset, with the person's language and playback speed,
+// and the scene's mark (so a reload or a link comes back to it).
+export function sceneState(lesson, scene, state, catalog) {
+  const next = sanitize({ ...scene.state, lang: state.lang, speed: state.speed }, catalog);
+  return { ...next, lesson: { lesson: lesson.id, scene: scene.id } };
+}

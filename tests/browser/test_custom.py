@@ -96,9 +96,19 @@ def test_a_refused_formula_from_a_link_falls_back_and_says_where(page, server):
     page.goto(server + "/#" + urllib.parse.quote(json.dumps(state)))
     page.wait_for_function(RUN_DONE, timeout=60000)
     lines = page.locator("#formula-error").inner_text().split("\n")
+    assert lines[0] == "x + __import__('os')"
     assert lines[1] == " " * 4 + "^" * 10 and "unknown function" in lines[2]
+    assert "default formula" in lines[3]
     assert page.evaluate("() => window.errorscape.state.custom.formula") == "x**2 + 10*y**2 + 0.3*sin(5*x)"
-    assert page.input_value("#formula") == "x**2 + 10*y**2 + 0.3*sin(5*x)"
+    # The box holds the formula the caret points into, for the person to mend; the surface drawn
+    # is the default one, and the error says so.
+    assert page.input_value("#formula") == "x + __import__('os')"
+    assert page.get_attribute("#formula", "aria-invalid") == "true"
+    # The box fits its column at a projector's width.
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    box, column = page.locator("#formula").bounding_box(), page.locator("#controls").bounding_box()
+    use = page.locator("#formula-apply").bounding_box()
+    assert box and column and use and use["x"] + use["width"] <= column["x"] + column["width"]
 
 
 def test_optax_hyperparameters_rerun_without_compiling_and_statics_say_so(page, server):
