@@ -211,10 +211,12 @@ class ParamOut(BaseModel):
     max: float
     default: float
     description: str
+    labels: dict[str, str]  # what the slider says, per language
 
     @classmethod
     def of(cls, p: surfaces.Param) -> ParamOut:
-        return cls(name=p.name, min=p.minimum, max=p.maximum, default=p.default, description=p.description)
+        labels = dict(p.labels)
+        return cls(name=p.name, min=p.minimum, max=p.maximum, default=p.default, description=p.description, labels=labels)
 
 
 class CriticalPointOut(BaseModel):

@@ -59,7 +59,14 @@ def noise_surface(f, **kwargs) -> Surface:
 
 
 def noise_param(default: float) -> Param:
-    return Param("noise", 0.0, 5.0, default, "size of the per-example gradient noise (0: every batch sees the exact surface)")
+    return Param(
+        "noise",
+        0.0,
+        5.0,
+        default,
+        "size of the per-example gradient noise (0: every batch sees the exact surface)",
+        (("en", "minibatch noise"), ("zh-TW", "小批次雜訊"), ("zh-CN", "小批次噪声")),
+    )
 
 
 # --- narrow_valley -----------------------------------------------------------------------
@@ -81,7 +88,19 @@ register(
             "zh-TW": "凸的狹長山谷：L = ½(x² + κy²)，κ 是 Hessian 的條件數。固定的學習率不是在山壁間震盪，就是在谷底幾乎不動。",
             "zh-CN": "凸的狭长山谷：L = ½(x² + κy²)，κ 是 Hessian 的条件数。固定的学习率不是在山壁间震荡，就是在谷底几乎不动。",
         },
-        params=(Param("kappa", 1.0, 1000.0, 100.0, "condition number of the Hessian"), noise_param(0.5)),
+        params=(
+            # κ = 180 with the sgd preset's η = 0.01: η·κ = 1.8, so a first visit sees the zigzag
+            # across the valley the lecture draws (η·κ = 1 would cross it in one step: an L).
+            Param(
+                "kappa",
+                1.0,
+                1000.0,
+                180.0,
+                "condition number of the Hessian",
+                (("en", "κ (condition number)"), ("zh-TW", "κ（條件數）"), ("zh-CN", "κ（条件数）")),
+            ),
+            noise_param(0.5),
+        ),
         domain=((-6.0, 6.0), (-2.0, 2.0)),
         critical_points=(CriticalPoint((0.0, 0.0), "minimum"),),
         default_starts=((-5.0, 1.5), (5.0, -1.0), (-4.0, -1.8)),
@@ -310,7 +329,16 @@ register(
         },
         example_loss=_sharp_flat_loss,
         make_data=_sharp_flat_data,
-        params=(Param("shift", 0.0, 1.0, 0.3, "how far the test data is moved from the training data, along x"),),
+        params=(
+            Param(
+                "shift",
+                0.0,
+                1.0,
+                0.3,
+                "how far the test data is moved from the training data, along x",
+                (("en", "test data shift"), ("zh-TW", "測試資料偏移"), ("zh-CN", "测试数据偏移")),
+            ),
+        ),
         domain=((-3.0, 3.0), (-2.0, 2.0)),
         critical_points=(
             CriticalPoint((-1.48, 0.0), "minimum"),
@@ -439,7 +467,16 @@ register(
         example_stats=_feature_stats,
         reduced_loss=_feature_reduced,
         make_data=_feature_data,
-        params=(Param("normalize", 0.0, 1.0, 0.0, "0: raw features; 1: standardised features"),),
+        params=(
+            Param(
+                "normalize",
+                0.0,
+                1.0,
+                0.0,
+                "0: raw features; 1: standardised features",
+                (("en", "normalise features (0 → 1)"), ("zh-TW", "特徵標準化（0 → 1）"), ("zh-CN", "特征标准化（0 → 1）")),
+            ),
+        ),
         domain=((-1.0, 4.0), (-1.0, 4.0)),
         critical_points=(CriticalPoint((1.5, 0.2), "minimum"),),
         default_starts=((-0.5, 3.5), (3.5, 3.5), (3.5, -0.5)),

@@ -46,6 +46,9 @@ class Param:
     maximum: float
     default: float
     description: str = ""
+    # What the page's slider says, per language: (("en", …), ("zh-TW", …), ("zh-CN", …)); the
+    # name where absent.  Pairs, not a dict: a surface (and so its parameters) stays hashable.
+    labels: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,8 @@ def test_surfaces_catalogue(client):
     valley = listed["narrow_valley"]
     assert {p["name"] for p in valley["params"]} == {"kappa", "noise"}
     kappa = next(p for p in valley["params"] if p["name"] == "kappa")
-    assert (kappa["min"], kappa["max"], kappa["default"]) == (1.0, 1000.0, 100.0)
+    declared = next(p for p in surfaces.get_surface("narrow_valley").params if p.name == "kappa")
+    assert (kappa["min"], kappa["max"], kappa["default"]) == (declared.minimum, declared.maximum, declared.default)
     assert set(valley["title"]) == {"en", "zh-TW", "zh-CN"} and set(valley["description"]) == {"en", "zh-TW", "zh-CN"}
     assert listed["sharp_flat"]["has_test_set"] and not valley["has_test_set"]
     assert {"point": [0.0, 0.0], "kind": "saddle"} in listed["two_weight_net"]["critical_points"]

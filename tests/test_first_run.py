@@ -102,3 +102,21 @@ def test_importing_after_jax_started_warns_that_the_cap_cannot_apply():
     late = subprocess.run([sys.executable, "-c", LATE], env=env, capture_output=True, text=True, check=True)
     early = subprocess.run([sys.executable, "-c", EARLY], env=env, capture_output=True, text=True, check=True)
     assert (late.stdout.strip(), early.stdout.strip()) == ("1", "0")
+
+
+def test_the_first_visit_shows_the_zigzag_across_the_valley():
+    """The page's defaults (the first surface, its parameters, the sgd preset, full batch): the
+    steep coordinate changes sign every step (a zigzag, η·κ between 1 and 2), and shrinks."""
+    import numpy as np
+
+    from errorscape import surfaces
+
+    valley = surfaces.get_surface("narrow_valley")
+    params = valley.param_defaults()
+    run = surfaces.simulate("narrow_valley", "sgd", None, 12, None, 0, params)
+    y = run.positions[0, :, :, 1]  # [steps + 1, starts]
+    moving = np.abs(y[0]) > 0.1
+    assert moving.any()
+    signs = np.sign(y[:, moving])
+    assert np.all(signs[1:] == -signs[:-1])  # across the valley and back, every step
+    assert np.all(np.abs(y[-1, moving]) < np.abs(y[0, moving]))

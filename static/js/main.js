@@ -214,7 +214,7 @@ function buildSurfacePicker() {
     ...surface().params.map((p) =>
       slider({
         id: `param-${p.name}`,
-        label: p.name,
+        label: (p.labels || {})[language()] || p.name,
         min: p.min,
         max: p.max,
         step: (p.max - p.min) / 200,
@@ -226,6 +226,16 @@ function buildSurfacePicker() {
       }),
     ),
   );
+  // Minibatch noise does nothing at full batch: say so beside its slider.
+  const noise = $("param-noise");
+  if (noise) {
+    const hint = document.createElement("p");
+    hint.className = "description";
+    hint.id = "noise-hint";
+    hint.textContent = t("noise_full_batch");
+    hint.hidden = app.state.batch > 0 && app.state.batch < surface().n_examples;
+    noise.closest("label").after(hint);
+  }
   $("batch-size").max = String(surface().n_examples);
   const test = $("show-test");
   test.disabled = !surface().has_test_set;
@@ -786,13 +796,13 @@ function drawCharts({ streaming = false } = {}) {
   if (streaming) app.chartsStreamedAt = performance.now();
   const progress = run ? app.stats.done : "none";
   const runKey = `${run ? run.id : -1}|${progress}|${JSON.stringify(sel)}|${language()}`;
-  drawChart("loss-chart", runKey, () => lossChart(run, app.stats, labels(), sel, names), () => chartLayout(t("loss_title"), { t: time, log: true }));
-  drawChart("grad-chart", runKey, () => gradChart(run, app.stats, labels(), sel, names), () => chartLayout(t("grad_title"), { t: time, log: true }));
+  drawChart("loss-chart", runKey, () => lossChart(run, app.stats, labels(), sel, names), () => chartLayout(t("loss_title"), { t: time, log: true, xTitle: t("step_axis") }));
+  drawChart("grad-chart", runKey, () => gradChart(run, app.stats, labels(), sel, names), () => chartLayout(t("grad_title"), { t: time, log: true, xTitle: t("step_axis") }));
   drawChart(
     "lr-chart",
     `${JSON.stringify(app.state.configs)}|${app.state.steps}|${language()}`,
     () => lrChart(app.state.configs, app.state.steps, labels()),
-    () => chartLayout(t("lr_title"), { t: time, fromZero: true }),
+    () => chartLayout(t("lr_title"), { t: time, fromZero: true, xTitle: t("step_axis") }),
   );
   // What the Hessian says at each end point, as the Hessian panel says it at a point: a
   // minimum ratio (1, ½, 0) only where the gradient vanishes and no eigenvalue is 0.
@@ -1101,6 +1111,7 @@ function renderLesson() {
   $("lesson-prev").disabled = position <= 0;
   $("lesson-next").disabled = app.lessons.length === 0 || position === sceneOrder().length - 1;
   $("lesson-text").hidden = !app.lesson;
+  $("welcome").hidden = Boolean(app.lesson);
   $("lesson-progress").textContent = "";
   if (!app.lesson) return;
   const lesson = app.lessons[app.lesson.lesson];
@@ -1284,6 +1295,7 @@ function wire() {
       const v = Math.max(key === "steps" ? 1 : 0, Math.min(limit, Math.round(Number($(id).value) || 0)));
       app.state[key] = v;
       $(id).value = String(v);
+      if (key === "batch") buildSurfacePicker(); // the noise slider's full-batch hint
       changed();
     });
   }
@@ -1318,6 +1330,7 @@ function wire() {
   $("lesson-prev").addEventListener("click", () => stepScene(-1));
   $("lesson-next").addEventListener("click", () => (app.lesson ? stepScene(1) : showScene(0, 0)));
   $("guide-open").addEventListener("click", openGuide);
+  $("welcome-start").addEventListener("click", () => showScene(0, 0));
   for (const tab of CHART_TABS) $(`tab-${tab}`).addEventListener("click", () => showChart(tab));
   // Arrow keys move between the chart tabs, as in any tab list.
   $("tab-grad").parentElement.addEventListener("keydown", (event) => {
