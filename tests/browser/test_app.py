@@ -393,7 +393,7 @@ def test_ten_thousand_starts_animate_and_diverged_starts_are_marked(page, server
         server,
         {
             "surface": "narrow_valley",
-            "params": {"noise": 0},
+            "params": {"noise": 0, "kappa": 100},
             "starts": {"random": 10000, "defaults": False},
             "configs": [{"lr": 0.0205}],
             "steps": 100,
