@@ -65,7 +65,12 @@ def test_unknown_surface_names_the_field():
 
 @pytest.mark.parametrize(
     ("name", "formula"),
-    [("rosenbrock", ref.rosenbrock), ("himmelblau", ref.himmelblau), ("saddle", ref.saddle), ("narrow_valley", ref.valley(surfaces.get_surface("narrow_valley").param_defaults()["kappa"]))],
+    [
+        ("rosenbrock", ref.rosenbrock),
+        ("himmelblau", ref.himmelblau),
+        ("saddle", ref.saddle),
+        ("narrow_valley", ref.valley(surfaces.get_surface("narrow_valley").param_defaults()["kappa"])),
+    ],
 )
 def test_full_batch_surface_is_exactly_the_formula(name, formula):
     rng = np.random.default_rng(1)

@@ -26,9 +26,11 @@ import {
   switchSurface,
   toHash,
 } from "./state.js";
+import { stepsPerFrame } from "./playback.js";
 import { RunStats } from "./stats.js";
 import {
   COLORS,
+  basinLegend,
   basinTrace,
   contourTrace,
   criticalPointTrace,
@@ -617,7 +619,16 @@ function surfaceFigure(time) {
     }
     data.push(app.grid.traces.train);
     if (showTest) data.push(app.grid.traces.test);
-    if (app.basins) data.push(basinTrace(app.basins));
+    if (app.basins) {
+      const where = (p) => `(${p.map((v) => String(Number(v.toFixed(2)))).join(", ")})`;
+      const names = {
+        title: t("basins_for", { config: labels()[app.basins.config] || `#${app.basins.config + 1}` }),
+        basin: (p) => t("basin_of", { where: where(p) }),
+        other: t("end_other_minima"),
+        none: t("basin_none"),
+      };
+      data.push(basinTrace(app.basins), ...basinLegend(app.basins, names));
+    }
     data.push(criticalPointTrace(marked, t("critical_points")));
   }
   if (app.analysis) data.push(...eigenTraces(app.analysis, app.analysisPoint, s, three ? app.grid.train : null));
@@ -854,7 +865,7 @@ function play() {
   app.playback = { frames: 0, since: performance.now(), until: performance.now() };
   const tick = () => {
     if (!app.playing || !app.run) return;
-    clock = Math.min(clock + Math.max(0.05, (app.state.speed * app.run.steps) / 150), app.run.filled - 1);
+    clock = Math.min(clock + stepsPerFrame(app.run.steps, app.state.speed), app.run.filled - 1);
     const next = Math.floor(clock);
     if (next !== app.time) setTime(next);
     if (next >= app.run.steps) {
@@ -898,7 +909,7 @@ async function showBasins() {
         seed: app.state.seed,
       });
       if (token !== app.basinToken) return; // the settings changed meanwhile
-      app.basins = map;
+      app.basins = { ...map, config: app.state.active }; // the map is this configuration's
       if (app.state.view === "3d") setView("contour");
       else drawSurface();
     }
@@ -1006,10 +1017,10 @@ async function stillImage(scale) {
   return loadImage(await window.Plotly.toImage(gd, { format: "png", width: L.width, height: L.height, scale }));
 }
 
-function paintFrame(ctx, background, time, scale) {
+function paintFrame(ctx, background, time, scale, width = ctx.canvas.width, height = ctx.canvas.height) {
   const gd = $("surface-plot");
   ctx.setTransform(1, 0, 0, 1, 0, 0);
-  ctx.drawImage(background, 0, 0, ctx.canvas.width, ctx.canvas.height);
+  ctx.drawImage(background, 0, 0, width, height);
   ctx.setTransform(scale, 0, 0, scale, 0, 0);
   paintScene(ctx, app.run, movingScene(app.run, time, app.state.selected, surface().domain, hiddenParts(gd)), plotView(gd));
 }
@@ -1040,12 +1051,12 @@ async function exportVideo() {
     const gd = $("surface-plot");
     const width = gd._fullLayout.width & ~1;
     const height = gd._fullLayout.height & ~1;
-    let source;
+    let picture;
     if (contourShown(gd)) {
       const background = await stillImage(1);
-      source = { prepare: async (time) => time, draw: async (ctx, time) => paintFrame(ctx, background, time, 1) };
+      picture = { prepare: async (time) => time, draw: async (ctx, time) => paintFrame(ctx, background, time, 1, width, height) };
     } else {
-      source = {
+      picture = {
         prepare: (time) => {
           const fig = surfaceFigure(time);
           return window.Plotly.toImage({ data: fig.data, layout: { ...fig.layout, width, height } }, { format: "png", width, height });
@@ -1053,9 +1064,32 @@ async function exportVideo() {
         draw: async (ctx, url) => ctx.drawImage(await loadImage(url), 0, 0, width, height),
       };
     }
+    // The loss chart under the picture, drawn once; a cursor marks each frame's step on it.
+    const chart = $("loss-chart");
+    const chartHeight = Math.round(height * 0.4) & ~1;
+    const layout = { ...chart.layout, width, height: chartHeight, shapes: [] };
+    const lossImage = await loadImage(await window.Plotly.toImage({ data: chart.data, layout }, { format: "png", width, height: chartHeight }));
+    const margin = layout.margin;
+    const [x0, x1] = chart._fullLayout.xaxis.range;
+    const cursorX = (time) => margin.l + ((time - x0) / (x1 - x0)) * (width - margin.l - margin.r);
+    const source = {
+      prepare: picture.prepare,
+      draw: async (ctx, prepared, time) => {
+        await picture.draw(ctx, prepared);
+        ctx.setTransform(1, 0, 0, 1, 0, 0);
+        ctx.drawImage(lossImage, 0, height, width, chartHeight);
+        ctx.strokeStyle = "#facc15";
+        ctx.lineWidth = 2;
+        ctx.beginPath();
+        ctx.moveTo(cursorX(time), height + margin.t);
+        ctx.lineTo(cursorX(time), height + chartHeight - margin.b);
+        ctx.stroke();
+      },
+    };
+    app.lastVideo = { width, height: height + chartHeight, parts: ["surface", "loss"] };
     const blob = await recordVideo(source, times, {
       width,
-      height,
+      height: height + chartHeight,
       onProgress: (p) => status(`${t("recording")} ${Math.round(100 * p)} %`),
     });
     download(blob, `${exportName()}.webm`);

@@ -48,7 +48,7 @@ export async function recordVideo(source, times, { width, height, fps = 15, onPr
   });
   recorder.start();
   for (let i = 0; i < prepared.length; i++) {
-    await source.draw(ctx, prepared[i]);
+    await source.draw(ctx, prepared[i], times[i]);
     track.requestFrame();
     onProgress(0.5 + (i + 1) / (2 * prepared.length));
     await sleep(1000 / fps);

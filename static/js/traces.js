@@ -1,6 +1,6 @@
 // Pure functions from state and data to Plotly traces and layouts. No DOM here.
 
-import { BASIN_COLORS, COLORS, CRITICAL_COLOR, CRITICAL_SYMBOLS, EIGEN_COLORS, SURFACE_COLORSCALE } from "./palette.js";
+import { BASIN_COLORS, COLORS, CRITICAL_COLOR, CRITICAL_SYMBOLS, EIGEN_COLORS, NO_BASIN_COLOR, SURFACE_COLORSCALE } from "./palette.js";
 
 export { COLORS };
 export const TRAILS = 60; // trajectories drawn as lines; every start is drawn as a dot
@@ -334,13 +334,16 @@ export function eigenTraces(analysis, point, surface, model = null) {
 
 // Which known minimum each start of a grid reaches, as a translucent categorical heatmap
 // (grey where a start reached none or diverged).
+// Opaque enough that a basin's colour reads as its legend's over the loss colours beneath.
+const BASIN_OPACITY = 0.9;
+
 export function basinTrace(map) {
   const n = map.grid;
   const k = Math.max(1, map.minima.length);
   const z = [];
-  for (let i = 0; i < n; i++) z.push(map.basin.slice(i * n, (i + 1) * n).map((b) => (b < 0 ? -1 : b % BASIN_COLORS.length)));
+  for (let i = 0; i < n; i++) z.push(map.basin.slice(i * n, (i + 1) * n).map(basinColorIndex));
   // Stepped scale: value c ∈ {−1 … k−1} sits at (c + 1)/k; each owns the band around it.
-  const colors = ["#6b7280", ...Array.from({ length: k }, (_, b) => BASIN_COLORS[b % BASIN_COLORS.length])];
+  const colors = [NO_BASIN_COLOR, ...Array.from({ length: k }, (_, b) => BASIN_COLORS[basinColorIndex(b)])];
   const scale = [];
   colors.forEach((color, i) => {
     scale.push([Math.max(0, (i - 0.5) / k), color], [Math.min(1, (i + 0.5) / k), color]);
@@ -358,9 +361,43 @@ export function basinTrace(map) {
     contours: { start: -0.5, end: k - 0.5, size: 1, coloring: "heatmap", showlines: false },
     line: { width: 0 },
     colorscale: scale,
-    opacity: 0.6,
+    opacity: BASIN_OPACITY,
     showscale: false,
     hoverinfo: "skip",
     name: "basins",
   };
+}
+
+// The basin map's legend: one entry per minimum's colour (where the runs of that colour end),
+// one for "no minimum", under a title naming the configuration the map was computed for.
+// Colours are never reused: minima past the palette share one "other minima" entry and colour.
+export function basinLegend(map, names) {
+  const shown = Math.min(map.minima.length, BASIN_COLORS.length);
+  const entries = map.minima.slice(0, shown).map((m, b) => ({
+    name: b === BASIN_COLORS.length - 1 && map.minima.length > shown ? names.other : names.basin(m.point),
+    color: BASIN_COLORS[b],
+  }));
+  entries.push({ name: names.none, color: NO_BASIN_COLOR });
+  // The title is an entry of its own with no marker, so the legend stays one row under the plot.
+  // (No legend group: Plotly stacks a group's entries in a column.)
+  const title = { type: "scatter", mode: "markers", x: [null], y: [null], marker: { opacity: 0 }, name: names.title, meta: "basins", hoverinfo: "skip" };
+  return [
+    title,
+    ...entries.map((e) => ({
+      type: "scatter",
+      mode: "markers",
+      x: [null],
+      y: [null],
+      marker: { symbol: "square", size: 12, color: e.color, opacity: BASIN_OPACITY },
+      name: e.name,
+      meta: "basins",
+      hoverinfo: "skip",
+    })),
+  ];
+}
+
+// Where a basin value (an index into the map's minima) is drawn: its own colour, or the last
+// palette colour for every minimum past the palette (the legend's "other minima").
+export function basinColorIndex(b) {
+  return b < 0 ? -1 : Math.min(b, BASIN_COLORS.length - 1);
 }

@@ -239,6 +239,18 @@ def test_basin_map_fills(page, server):
     page.wait_for_function("() => !window.errorscape.rendering()")
     drawn = page.evaluate("() => document.getElementById('surface-plot').data.map(t => t.name)")
     assert "basins" in drawn
+    # A legend: which configuration the map is for, one colour per minimum (none reused), and
+    # the colour of "no minimum".
+    legend = page.evaluate(
+        "() => document.getElementById('surface-plot').data.filter(t => t.meta === 'basins')"
+        ".map(t => ({name: t.name, color: t.marker.color}))"
+    )
+    title, legend = legend[0], legend[1:]
+    assert title["name"].startswith("Basins of #1 adam") and title["color"] is None
+    assert [e["name"] for e in legend[:4]] == [
+        f"ends at ({x:g}, {y:g})" for x, y in ((round(m["point"][0], 2), round(m["point"][1], 2)) for m in basins["minima"])
+    ]
+    assert legend[-1]["name"] == "no minimum / diverged" and len({e["color"] for e in legend}) == len(legend) == 5
     shot(page, "basin-map")
 
 
@@ -439,6 +451,13 @@ def test_exports_png_and_webm(page, server):
         page.click("#export-webm")
     data = Path(webm.value.path()).read_bytes()
     assert data[:4] == bytes([0x1A, 0x45, 0xDF, 0xA3]) and len(data) > 10_000  # EBML (WebM) header
+    # The video holds the picture and the loss chart under it: its frame height (EBML element
+    # PixelHeight, 0xBA, two bytes) is the plot's and the chart's together.
+    video = page.evaluate("() => window.errorscape.lastVideo")
+    plot_height = page.evaluate("() => document.getElementById('surface-plot')._fullLayout.height") // 2 * 2
+    assert video["parts"] == ["surface", "loss"] and video["height"] > plot_height
+    at = data.find(b"\xba\x82")
+    assert at > 0 and int.from_bytes(data[at + 2 : at + 4], "big") == video["height"]
     assert webm.value.suggested_filename.endswith(".webm")
     assert page.errors == []  # type: ignore[attr-defined]
 
