@@ -88,6 +88,8 @@ class AppState(BaseModel):
     active: Annotated[Integer, Field(ge=0)] = 0
     steps: Annotated[Steps, Field(le=_MAX_STEPS)] = 300
     batch: Annotated[Integer, Field(ge=0)] = 0  # 0: full batch
+    # Per configuration (compare mode races batch sizes): None takes ``batch``, 0 is full batch.
+    batches: Annotated[list[Annotated[Integer, Field(ge=0)] | None], Field(max_length=MAX_CONFIGS)] = Field(default_factory=list)
     seed: Seed = 0
     view: Literal["contour", "3d"] = "contour"
     test: StrictBool = False
@@ -101,8 +103,11 @@ class AppState(BaseModel):
             return self
         surface = surfaces.get_surface(self.surface.value)
         resolve_params(surface, self.params)  # FieldError (a ValueError) names a bad parameter
-        if self.batch > surface.data().train.shape[0]:
-            raise ValueError(f"batch: at most the surface's {surface.data().train.shape[0]} examples")
+        n = surface.data().train.shape[0]
+        if self.batch > n or any(b is not None and b > n for b in self.batches):
+            raise ValueError(f"batch: at most the surface's {n} examples")
+        if len(self.batches) > len(self.configs):
+            raise ValueError("batches: one per configuration at most")
         if self.active >= len(self.configs):
             raise ValueError("active: no such configuration")
         if self.test and not surface.has_test_set:
@@ -134,6 +139,14 @@ class AppState(BaseModel):
             "optimizers": optimizers,
             "starts": self.start_points(),
             "steps": self.steps,
-            "batch_size": self.batch if self.batch > 0 else None,
+            "batch_size": self.batch_size(),
             "seed": self.seed,
         }
+
+    def batch_size(self) -> int | list[int | None] | None:
+        """state.js ``batchSize``: one size for all, or a list when a configuration has its own."""
+        own = [self.batches[i] if i < len(self.batches) else None for i in range(len(self.configs))]
+        if all(b is None for b in own):
+            return self.batch if self.batch > 0 else None
+        sizes = [self.batch if b is None else b for b in own]
+        return [b if b > 0 else None for b in sizes]

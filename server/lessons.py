@@ -42,6 +42,7 @@ def state(
     defaults: bool = False,
     steps: int = 300,
     batch: int = 0,
+    batches: list[int | None] | None = None,
     seed: int = 0,
     test: bool = False,
 ) -> dict[str, Any]:
@@ -56,6 +57,7 @@ def state(
         "active": 0,
         "steps": steps,
         "batch": batch,
+        "batches": list(batches or []),
         "seed": seed,
         "view": "contour",
         "test": test,
@@ -380,6 +382,27 @@ LESSONS: list[dict[str, Any]] = [
                     "梯度有雜訊：跳出狹窄的峽谷，停在寬廣平坦的最小值（峽谷裡一個都沒有），測試 loss 較低。",
                     "批次大小 1：2,560 次更新，和全批次的 2,560 次一样多，却只用 40 个 epoch，是全批次 200 个的五分之一。每次更新只看一笔数据，"
                     "梯度有噪声：跳出狭窄的峡谷，停在宽广平坦的最小值（峡谷里一个都没有），测试 loss 较低。",
+                ),
+                chart="ratio",
+            ),
+            scene(
+                "race",
+                state(
+                    "sharp_flat",
+                    [config("sgd", lr=0.1), config("sgd", lr=0.1)],
+                    grid=32,
+                    steps=BATCH_EPOCHS * N_EXAMPLES,
+                    batches=[N_EXAMPLES, 1],
+                    test=True,
+                ),
+                _text(
+                    "Side by side, the same 2,560 updates from the same 1,024 starts: full batch (orange) and batch size 1 (blue). "
+                    "The chart of where the runs end counts them: full batch leaves about 30 % in the sharp canyon, batch size 1 "
+                    "none, and its test loss (dashed in the loss chart) is lower.",
+                    "並排比較，從同樣 1,024 個起點各走 2,560 次更新：全批次（橘色）和批次大小 1（藍色）。「停在哪裡」圖表數給你看：全批次約 30 % "
+                    "留在尖銳的峽谷，批次大小 1 一個都沒有，而且它的測試 loss（loss 圖中的虛線）較低。",
+                    "并排比较，从同样 1,024 个起点各走 2,560 次更新：全批次（橙色）和批次大小 1（蓝色）。“停在哪里”图表数给你看：全批次约 30 % "
+                    "留在尖锐的峡谷，批次大小 1 一个都没有，而且它的测试 loss（loss 图中的虚线）较低。",
                 ),
                 chart="ratio",
             ),

@@ -46,6 +46,9 @@ PresetName = enum.Enum("PresetName", {n: n for n in PRESETS}, type=str)  # type:
 Coordinate = Annotated[Number, Field(ge=-1e6, le=1e6)]  # a transport bound: each surface checks its own box
 Steps = Annotated[Integer, Field(ge=1, le=MAX_STEPS, json_schema_extra=limit("max_steps"))]
 BatchSize = Annotated[Integer, Field(ge=1, le=MAX_BATCH, description="examples per update; at most the surface's n_examples")]
+# One batch size for all configurations, or one per configuration (null: full batch), so
+# compare mode can race batch sizes.
+BatchSizes = BatchSize | Annotated[list[BatchSize | None], Field(min_length=1, max_length=MAX_CONFIGS)]
 Seed = Annotated[Integer, Field(ge=0, le=MAX_SEED)]
 GridSide = Annotated[Integer, Field(ge=2, le=MAX_GRID_SIDE, json_schema_extra=limit("max_grid"))]
 SurfaceParams = dict[Annotated[str, Field(max_length=64)], Annotated[Number, Field(ge=-1e9, le=1e9)]]
@@ -153,7 +156,7 @@ class RunRequest(_OnSurface):
         | None
     ) = None
     steps: Steps = 100
-    batch_size: BatchSize | None = None
+    batch_size: BatchSizes | None = None
     seed: Seed = 0
 
 

@@ -18,7 +18,8 @@ from typing import Any
 import jax
 import numpy as np
 
-from errorscape.surfaces.kernels import CHUNK_STEPS, KernelKey, Layout, Record, bucket, config_bucket, kernels
+from errorscape.surfaces.errors import FieldError
+from errorscape.surfaces.kernels import CHUNK_STEPS, KernelKey, Layout, Record, Sampling, bucket, config_bucket, kernels
 from errorscape.surfaces.limits import MAX_CONFIGS, MAX_SEED, MAX_STEPS
 from errorscape.surfaces.problem import Env, check_int, final_loss, make_env, resolve_params, resolve_starts
 from errorscape.surfaces.registry import DATA_SEED, Array, Surface, get_surface, surface_key
@@ -47,7 +48,8 @@ _ARGUMENTS = """
       starts: None (the surface's default starts), an (S, 2) array of points inside the
         surface's bound, ``{"grid": n}`` (n × n points over the domain) or ``{"random": n}``.
       steps: updates per start, 1 to 100,000.
-      batch_size: examples per update, 1 to the surface's data set size; None is full batch.
+      batch_size: examples per update, 1 to the surface's data set size; None is full batch; a
+        list gives each configuration its own (``[None, 1]`` races full batch against batch 1).
       seed: the minibatch order and random starts, 0 to 2**32 − 1.
       surface_params: the surface's parameters by name (``{"kappa": 100}``); others keep their
         defaults.
@@ -64,7 +66,7 @@ class RunSpec:
     optimizers: Any
     starts: Any = None
     steps: int = 100
-    batch_size: int | None = None
+    batch_size: int | Sequence[int | None] | None = None
     seed: int = 0
     surface_params: Mapping[str, Any] | None = None
     data_seed: int = DATA_SEED
@@ -106,7 +108,7 @@ class _Group:
 
     indices: tuple[int, ...]  # their places in the request's list
     kernels: Any
-    hp: Any  # Hyperparams (lecture) or a dict of arrays (optax), leaves [C padded]
+    hp: Any  # (hyperparameters, Sampling): Hyperparams (lecture) or a dict (optax), leaves [C padded]
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,16 @@ class Prepared:
     layout: Layout
 
 
+def batch_sizes(batch_size: Any, configs: int, n: int) -> list[int]:
+    """Each configuration's batch size: one for all (an integer, or None for the full data set
+    of n examples) or a list with one per configuration (each an integer or None)."""
+    if isinstance(batch_size, (list, tuple)):
+        if len(batch_size) != configs:
+            raise FieldError(("batch_size",), f"expected one batch size, or a list of one per configuration ({configs})")
+        return [n if b is None else check_int(f"batch_size.{i}", b, 1, n) for i, b in enumerate(batch_size)]
+    return [n if batch_size is None else check_int("batch_size", batch_size, 1, n)] * configs
+
+
 def prepare(spec: RunSpec) -> Prepared:
     """The run checked (FieldError names a bad field), its programs compiled or found in the
     caches, and its arrays on the device."""
@@ -134,18 +146,14 @@ def prepare(spec: RunSpec) -> Prepared:
     start_arr = resolve_starts(surface, spec.starts, seed)
     data_seed = check_int("data_seed", spec.data_seed, 0, MAX_SEED)
     data = surface.data(data_seed)
-    batch_size = spec.batch_size
     n = data.train.shape[0]
-    if batch_size is None:
-        batch = n
-    else:
-        batch = check_int("batch_size", batch_size, 1, n)
-    full_batch = batch == n
+    batches = batch_sizes(spec.batch_size, len(configs), n)
+    full_batch = all(b == n for b in batches)
     log2_n = n.bit_length() - 1
     if 1 << log2_n != n:
         raise ValueError(f"surface {surface.name!r}: its data set size {n} is not a power of two")
 
-    env = make_env(surface, params, data_seed, seed=seed, batch=batch)
+    env = make_env(surface, params, data_seed, seed=seed)
     s = start_arr.shape[0]
     s_pad = bucket(s)
     starts_pad = np.concatenate([start_arr, np.repeat(start_arr[:1], s_pad - s, axis=0)])
@@ -160,18 +168,21 @@ def prepare(spec: RunSpec) -> Prepared:
         hp_host = [configs[i].hyperparams() for i in indices]
         hp_host += hp_host[:1] * (config_bucket(len(indices)) - len(indices))
         hp = make_rule(key).stack(hp_host)
+        group_batches = [batches[i] for i in indices]
+        group_batches += group_batches[:1] * (len(hp_host) - len(indices))
+        sampling = Sampling(np.array(group_batches, np.int32), np.array([n // b for b in group_batches], np.int32))
         kernel_key = KernelKey(
             surface=surface_key(surface),
             rule=key,
             full_batch=full_batch,
-            batch_pad=1 if full_batch else 1 << (batch - 1).bit_length(),
+            batch_pad=1 if full_batch else 1 << (max(batches) - 1).bit_length(),
             log2_n=log2_n,
             has_test=data.test is not None,
             starts_pad=s_pad,
             configs_pad=len(hp_host),
             devices=layout.devices,
         )
-        groups.append(_Group(indices=tuple(indices), kernels=kernels(kernel_key, surface), hp=layout.replicated(hp)))
+        groups.append(_Group(indices=tuple(indices), kernels=kernels(kernel_key, surface), hp=layout.replicated((hp, sampling))))
     return Prepared(
         surface=surface,
         configs=configs,
@@ -255,7 +266,7 @@ def simulate_chunks(
     optimizers: Any,
     starts: Any = None,
     steps: int = 100,
-    batch_size: int | None = None,
+    batch_size: int | Sequence[int | None] | None = None,
     seed: int = 0,
     surface_params: Mapping[str, Any] | None = None,
     data_seed: int = DATA_SEED,
@@ -300,7 +311,7 @@ def simulate(
     optimizers: Any,
     starts: Any = None,
     steps: int = 100,
-    batch_size: int | None = None,
+    batch_size: int | Sequence[int | None] | None = None,
     seed: int = 0,
     surface_params: Mapping[str, Any] | None = None,
     data_seed: int = DATA_SEED,
@@ -342,7 +353,7 @@ def simulate_final(
     optimizers: Any,
     starts: Any = None,
     steps: int = 100,
-    batch_size: int | None = None,
+    batch_size: int | Sequence[int | None] | None = None,
     seed: int = 0,
     surface_params: Mapping[str, Any] | None = None,
     data_seed: int = DATA_SEED,

@@ -44,6 +44,15 @@ def config_bucket(n: int) -> int:
     return 1 << (int(n) - 1).bit_length()
 
 
+class Sampling(NamedTuple):
+    """Each configuration's minibatch: [C] int32 arrays, stacked like the hyperparameters (a
+    configuration's batch size is a value, not a shape: changing it compiles nothing unless
+    the padded batch grows)."""
+
+    batch: Any
+    batches_per_epoch: Any
+
+
 class Carry(NamedTuple):
     # Vectors are stored as (x, y) pairs of [C, S] arrays: every per-point operation then
     # reads and writes whole contiguous rows, and XLA fuses a step into a few loops instead
@@ -179,16 +188,23 @@ def build_kernels(spec: KernelKey, surface: Surface):
     # what every point shares (the step counter, the last step, the data).
     def point_step(point, start_id, config, common):
         theta, opt, grad, alive, div_at = point
-        shared, hp = config
+        shared, hp, sampling = config
         k, k_end, env = common
         if spec.full_batch:
             g = grad
         else:
-            epoch = (k // env.batches_per_epoch).astype(jnp.uint32)
-            first = ((k % env.batches_per_epoch) * env.batch).astype(jnp.uint32)
+            # This configuration's batch size (a full-batch configuration among minibatch ones
+            # takes the whole data set, one batch an epoch): padded slots weigh 0.
+            batch, per_epoch = sampling.batch, sampling.batches_per_epoch
+            epoch = (k // per_epoch).astype(jnp.uint32)
+            first = ((k % per_epoch) * batch).astype(jnp.uint32)
             idx = shuffled_index(env.seed, start_id, epoch, first + slots, spec.log2_n)
-            weights = jnp.where(slots < env.batch.astype(jnp.uint32), 1.0 / env.batch.astype(jnp.float32), 0.0)
-            g = batch_grad(*theta, env.table[idx], weights, env)
+            weights = jnp.where(slots < batch.astype(jnp.uint32), 1.0 / batch.astype(jnp.float32), 0.0)
+            mini = batch_grad(*theta, env.table[idx], weights, env)
+            # A full-batch configuration takes the exact full-batch gradient, as it would in a
+            # run of its own: racing it against a minibatch one changes none of its bits.
+            whole = batch >= (1 << spec.log2_n)
+            g = (jnp.where(whole, grad[0], mini[0]), jnp.where(whole, grad[1], mini[1]))
         delta, opt1 = rule.point_update(g, opt, theta, k, shared, hp)
         theta1 = (theta[0] + delta[0], theta[1] + delta[1])
         loss1, grad1, bad = evaluate(theta1, env)
@@ -219,9 +235,10 @@ def build_kernels(spec: KernelKey, surface: Surface):
     over_starts = jax.vmap(point_step, in_axes=(0, 0, None, None))
     batched_step = jax.vmap(over_starts, in_axes=(0, None, 0, None))
 
-    def advance(carry: Carry, start_ids: Array, k_end: Array, hp: Any, env: Env):
+    def advance(carry: Carry, start_ids: Array, k_end: Array, hp_sampling: Any, env: Env):
+        hp, sampling = hp_sampling
         point = (carry.theta, carry.opt, carry.grad, carry.alive, carry.diverged_at)
-        (theta, opt, grad, alive, div_at), record = batched_step(point, start_ids, (carry.shared, hp), (carry.step, k_end, env))
+        (theta, opt, grad, alive, div_at), record = batched_step(point, start_ids, (carry.shared, hp, sampling), (carry.step, k_end, env))
         shared = rule.shared_next(carry.shared, hp)
         return Carry(theta, opt, grad, alive, div_at, carry.step + 1, shared), record
 
@@ -241,7 +258,8 @@ def build_kernels(spec: KernelKey, surface: Surface):
     # The rule's per-point state: vmapped over starts (theta, id) and configurations (hp).
     opt_init = jax.vmap(jax.vmap(rule.point_init, in_axes=(0, 0, None)), in_axes=(None, None, 0))
 
-    def init_body(starts: Array, start_ids: Array, hp: Any, env: Env):
+    def init_body(starts: Array, start_ids: Array, hp_sampling: Any, env: Env):
+        hp, _ = hp_sampling
         grad, alive, div_at, record = init_over_starts(starts, env)
         c = jax.tree.leaves(hp)[0].shape[0]
 

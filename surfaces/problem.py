@@ -78,9 +78,8 @@ class Env(NamedTuple):
     table: Tensor  # [N, d]: per-example statistics (closed-form surfaces) or examples
     full: Tensor  # full-batch mean statistics [d], or the examples again
     test: Tensor  # [M, k] test examples ([1, k] placeholder when there is no test set)
-    seed: Tensor  # uint32
-    batch: Tensor  # int32 batch size
-    batches_per_epoch: Tensor  # int32
+    seed: Tensor  # uint32 (the minibatch order; each configuration's batch size travels with
+    # its hyperparameters, see kernels.Sampling)
 
 
 Pair = tuple[Array, Array]
@@ -130,19 +129,15 @@ def loss_functions(surface: Surface):
     return full, batch, test
 
 
-def make_env(surface: Surface, params: Mapping[str, float], data_seed: int, seed: int = 0, batch: int | None = None) -> Env:
-    """The host-side environment of a run (checked parameters, the data set, sampling)."""
+def make_env(surface: Surface, params: Mapping[str, float], data_seed: int, seed: int = 0) -> Env:
+    """The host-side environment of a run (checked parameters, the data set, the seed)."""
     table, full, test = data_arrays(surface, data_seed)
-    n = table.shape[0]
-    batch = n if batch is None else batch
     return Env(
         params={k: np.float32(v) for k, v in params.items()},
         table=table,
         full=full,
         test=test,
         seed=np.uint32(seed),
-        batch=np.int32(batch),
-        batches_per_epoch=np.int32(n // batch),
     )
 
 

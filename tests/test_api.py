@@ -259,3 +259,15 @@ def test_analysis_route_matches_the_core(client):
     a = analyze("himmelblau", [3.0, 2.0])
     r = client.post("/api/analyze", json={"surface": "himmelblau", "point": [3, 2]}).json()
     np.testing.assert_allclose(r["eigenvalues"], a.eigenvalues, rtol=1e-6)
+
+
+def test_a_run_takes_a_batch_size_per_configuration(client):
+    sgd = {"preset": "sgd"}
+    body = {"surface": "sharp_flat", "optimizers": [sgd, sgd], "starts": [[0.5, 0.5]], "steps": 20, "batch_size": [None, 1]}
+    both = client.post("/api/run", json=body)
+    assert both.status_code == 200
+    alone = client.post("/api/run", json={**body, "optimizers": [sgd], "batch_size": 1}).json()
+    assert both.json()["positions"][1] == alone["positions"][0]
+    for bad in ([1], [1, 0], [1, 2, 3], "two", [1, 1e9]):
+        r = client.post("/api/run", json={**body, "batch_size": bad})
+        assert r.status_code == 422 and "batch_size" in str(r.json()["detail"]), (bad, r.text)

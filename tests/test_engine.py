@@ -237,3 +237,19 @@ def test_bad_arguments_raise_value_error_naming_the_field(kwargs, field):
         surfaces.simulate(**args)
     with pytest.raises(ValueError, match=f"^{field}"):
         surfaces.simulate_chunks(**args)  # raises at the call, before any chunk
+
+
+def test_a_batch_size_per_configuration_races_them_as_separate_runs_would():
+    both = surfaces.simulate("sharp_flat", ["sgd", {"preset": "adam", "lr": 0.05}], {"grid": 4}, 50, [None, 4], 3)
+    alone_full = surfaces.simulate("sharp_flat", ["sgd"], {"grid": 4}, 50, None, 3)
+    alone_four = surfaces.simulate("sharp_flat", [{"preset": "adam", "lr": 0.05}], {"grid": 4}, 50, 4, 3)
+    # the full-batch configuration takes the exact full-batch gradient, as alone
+    np.testing.assert_array_equal(both.positions[0], alone_full.positions[0])
+    # the minibatch one sums a padded batch (zero weights) in another order: float32 round-off
+    np.testing.assert_allclose(both.positions[1], alone_four.positions[0], rtol=1e-5, atol=1e-6)
+    with pytest.raises(surfaces.FieldError) as err:
+        surfaces.simulate("sharp_flat", ["sgd", "adam"], None, 5, [4])
+    assert err.value.loc == ("batch_size",)
+    with pytest.raises(surfaces.FieldError) as err:
+        surfaces.simulate("sharp_flat", ["sgd", "adam"], None, 5, [4, 0])
+    assert err.value.loc == ("batch_size", "1")

@@ -254,6 +254,17 @@ def test_small_batches_end_in_the_flat_minimum_more_often_with_lower_test_loss()
     assert full.test_loss is not None and one.test_loss is not None
     assert np.nanmean(one.test_loss[0, -1]) < np.nanmean(full.test_loss[0, -1])
 
+    # Raced side by side in one run (a batch size per configuration), equal updates: the same
+    # ends as each run alone would reach.
+    race = run("batch-size", "race")
+    assert race.positions.shape[:2] == (2, BATCH_EPOCHS * N_EXAMPLES + 1)
+    np.testing.assert_array_equal(race.positions[1], one.positions[0])
+    alone = surfaces.simulate_final(req["surface"], req["optimizers"], req["starts"], BATCH_EPOCHS * N_EXAMPLES, None, req["seed"])
+    np.testing.assert_array_equal(race.positions[0, -1], alone.positions[0])
+    sharp = [float((np.hypot(race.positions[c, -1, :, 0] + 1.5, race.positions[c, -1, :, 1]) < 0.4).mean()) for c in range(2)]
+    assert sharp[0] >= 0.20 and sharp[1] <= 0.1 * sharp[0]
+    assert race.test_loss is not None and np.nanmean(race.test_loss[1, -1]) < np.nanmean(race.test_loss[0, -1])
+
 
 # --- 8. time per update against batch size -------------------------------------------------------
 

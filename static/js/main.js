@@ -11,6 +11,7 @@ import {
   addGridStarts,
   addRandomStarts,
   clearStarts,
+  configBatch,
   configFromPreset,
   defaultCustom,
   fieldShown,
@@ -22,6 +23,7 @@ import {
   removeConfig,
   runRequest,
   sceneState,
+  setConfigBatch,
   surfaceRequest,
   switchSurface,
   toHash,
@@ -137,8 +139,14 @@ function configLabel(config, i) {
   return parts.join(" ");
 }
 
+// Where configurations race batch sizes, each label says its batch.
 function labels() {
-  return app.state.configs.map(configLabel);
+  const own = (app.state.batches || []).some((b) => b !== null && b !== undefined);
+  return app.state.configs.map((c, i) => {
+    if (!own) return configLabel(c, i);
+    const b = configBatch(app.state, i);
+    return `${configLabel(c, i)} · ${b > 0 && b < surface().n_examples ? t("batch_of", { b }) : t("full_batch")}`;
+  });
 }
 
 // --- building controls -----------------------------------------------------------------
@@ -392,7 +400,7 @@ function buildOptimizer() {
     }),
   );
   if (isOptax(config)) {
-    $("optimizer-controls").replaceChildren(rulePicker(config), ...optaxControls(config));
+    $("optimizer-controls").replaceChildren(rulePicker(config), configBatchInput(), ...optaxControls(config));
     return;
   }
   const set = (key) => (v) => {
@@ -407,7 +415,7 @@ function buildOptimizer() {
   };
   // The lecture rule's controls, built from its declared fields (GET /api/optimizers): a list
   // per choice, a slider per number that matters under the current choices.
-  const controls = [rulePicker(config)];
+  const controls = [rulePicker(config), configBatchInput()];
   for (const field of app.catalog.fields) {
     if (field.kind === "choice") {
       controls.push(select({ id: field.name, label: t(field.name), options: field.choices, value: config[field.name], onChange: rebuild(field.name) }));
@@ -416,6 +424,33 @@ function buildOptimizer() {
     }
   }
   $("optimizer-controls").replaceChildren(...controls);
+}
+
+// This configuration's own batch size (empty: the run's, in Training), so compare mode can
+// race batch sizes side by side.
+function configBatchInput() {
+  const i = app.state.active;
+  const wrap = document.createElement("label");
+  const text = document.createElement("span");
+  text.textContent = t("config_batch");
+  const input = document.createElement("input");
+  input.type = "number";
+  input.id = "config-batch";
+  input.min = "0";
+  input.max = String(surface().n_examples);
+  input.placeholder = t("config_batch_same");
+  const own = (app.state.batches || [])[i];
+  input.value = own === null || own === undefined ? "" : String(own);
+  input.addEventListener("change", () => {
+    const raw = input.value.trim();
+    const v = raw === "" ? null : Math.max(0, Math.min(surface().n_examples, Math.round(Number(raw) || 0)));
+    input.value = v === null ? "" : String(v);
+    app.state = setConfigBatch(app.state, i, v);
+    buildConfigTabs();
+    changed();
+  });
+  wrap.append(text, " ", input);
+  return wrap;
 }
 
 function syncControls() {
@@ -905,7 +940,7 @@ async function showBasins() {
         optimizer: optimizerRequest(config, app.state.steps),
         grid: g,
         steps: app.state.steps,
-        batch_size: app.state.batch > 0 ? app.state.batch : null,
+        batch_size: configBatch(app.state, app.state.active) > 0 ? configBatch(app.state, app.state.active) : null,
         seed: app.state.seed,
       });
       if (token !== app.basinToken) return; // the settings changed meanwhile

@@ -73,6 +73,7 @@ export function defaultState(catalog) {
     active: 0,
     steps: 300,
     batch: 0,
+    batches: [], // per configuration: null takes `batch`, 0 is full batch (compare mode races batch sizes)
     seed: 0,
     view: "contour", // or "3d"
     test: false, // the test surface over the training one, where the surface has a test set
@@ -139,6 +140,9 @@ export function sanitize(raw, catalog) {
   s.steps = number(raw.steps, { min: 1, max: limits.max_steps, default: 300 }, true);
   const examples = s.surface === "custom" ? Infinity : (surfaces.find((x) => x.name === s.surface) || { n_examples: 0 }).n_examples;
   s.batch = number(raw.batch, { min: 0, max: examples, default: 0 }, true);
+  s.batches = Array.isArray(raw.batches)
+    ? raw.batches.slice(0, s.configs.length).map((b) => (b === null || b === undefined ? null : number(b, { min: 0, max: examples, default: 0 }, true)))
+    : [];
   s.seed = number(raw.seed, { min: 0, max: limits.max_seed, default: 0 }, true);
   if (VIEWS.includes(raw.view)) s.view = raw.view;
   s.test = raw.test === true;
@@ -219,9 +223,30 @@ export function runRequest(state, surface, maxStarts = Infinity) {
     optimizers: state.configs.map((c) => optimizerRequest(c, state.steps)),
     starts,
     steps: state.steps,
-    batch_size: state.batch > 0 ? state.batch : null,
+    batch_size: batchSize(state),
     seed: state.seed,
   };
+}
+
+// A configuration's batch size (0: full batch): its own, or the run's.
+export function configBatch(state, i) {
+  const own = (state.batches || [])[i];
+  return own === null || own === undefined ? state.batch : own;
+}
+
+// The request's batch_size: one for all (null: full batch), or one per configuration when any
+// configuration has its own.
+export function batchSize(state) {
+  const own = state.configs.map((_, i) => (state.batches || [])[i]);
+  if (own.every((b) => b === null || b === undefined)) return state.batch > 0 ? state.batch : null;
+  return state.configs.map((_, i) => (configBatch(state, i) > 0 ? configBatch(state, i) : null));
+}
+
+// One configuration's own batch size (null: the run's).
+export function setConfigBatch(state, i, batch) {
+  const batches = state.configs.map((_, k) => (state.batches || [])[k] ?? null);
+  batches[i] = batch;
+  return { ...state, batches: batches.every((b) => b === null) ? [] : batches };
 }
 
 // --- state changes, as pure functions: each returns a new state and leaves its argument alone ---
@@ -236,6 +261,7 @@ export function switchSurface(state, name, catalog) {
     params: {},
     starts: { clicks: [], random: 0, grid: 0, defaults: true },
     batch: Math.min(state.batch, examples),
+    batches: (state.batches || []).map((b) => (b === null || b === undefined ? null : Math.min(b, examples))),
     selected: null,
   };
 }
@@ -262,14 +288,16 @@ export function clearStarts(state) {
 export function addConfig(state, catalog) {
   if (state.configs.length >= maxConfigs(catalog)) return state;
   const configs = [...state.configs, structuredClone(state.configs[state.active])];
-  return { ...state, configs, active: configs.length - 1 };
+  const batches = (state.batches || []).length ? [...state.configs.map((_, i) => state.batches[i] ?? null), state.batches[state.active] ?? null] : [];
+  return { ...state, configs, batches, active: configs.length - 1 };
 }
 
 // The active configuration removed (never the last one).
 export function removeConfig(state) {
   if (state.configs.length <= 1) return state;
   const configs = state.configs.filter((_, i) => i !== state.active);
-  return { ...state, configs, active: Math.max(0, state.active - 1), selected: null };
+  const batches = (state.batches || []).filter((_, i) => i !== state.active);
+  return { ...state, configs, batches: batches.every((b) => b === null || b === undefined) ? [] : batches, active: Math.max(0, state.active - 1), selected: null };
 }
 
 // A lesson scene's state: the scene's preset, with the person's language and playback speed,

@@ -4,6 +4,9 @@ import { test } from "node:test";
 
 import {
   addConfig,
+  batchSize,
+  configBatch,
+  setConfigBatch,
   addRandomStarts,
   clearStarts,
   defaultState,
@@ -100,4 +103,26 @@ test("a run request holds the explicit starts and derives the decay horizon from
   assert.deepEqual(body.starts[3], [0.1, 0.2]);
   assert.equal(body.optimizers[0].decay_steps, 50);
   assert.equal(body.batch_size, null);
+});
+
+test("a batch size per configuration: the request lists them only when one differs", () => {
+  let s = { ...defaultState(CATALOG), surface: "saddle", batch: 8, configs: [{ lr: 0.1, momentum: "none" }, { lr: 0.1, momentum: "none" }] };
+  assert.equal(runRequest(s, CATALOG.surfaces[0]).batch_size, 8);
+  s = setConfigBatch(s, 1, 1);
+  assert.deepEqual(runRequest(s, CATALOG.surfaces[0]).batch_size, [8, 1]);
+  s = setConfigBatch(s, 0, 0); // 0: full batch
+  assert.deepEqual(runRequest(s, CATALOG.surfaces[0]).batch_size, [null, 1]);
+  assert.equal(configBatch(s, 1), 1);
+  s = setConfigBatch(setConfigBatch(s, 0, null), 1, null);
+  assert.deepEqual(s.batches, []);
+  assert.equal(runRequest(s, CATALOG.surfaces[0]).batch_size, 8);
+  // a copied configuration keeps its batch; a removed one takes its batch with it
+  s = addConfig({ ...setConfigBatch(s, 1, 2), active: 1 }, CATALOG);
+  assert.deepEqual(s.batches, [null, 2, 2]);
+  s = removeConfig({ ...s, active: 0 });
+  assert.deepEqual(s.batches, [2, 2]);
+  // from a URL: clamped to the data set, at most one per configuration
+  const back = fromHash(toHash({ ...s, batches: [1e9, -3, 4, 5] }), CATALOG);
+  assert.deepEqual(back.batches, [64, 0]);
+  assert.deepEqual(batchSize(back), [64, null]); // 64: the whole data set, as the server would take it; 0: full batch
 });
