@@ -390,18 +390,18 @@ LESSONS: list[dict[str, Any]] = [
                 state(
                     "sharp_flat",
                     [config("sgd", lr=0.1), config("sgd", lr=0.1)],
-                    grid=32,
+                    grid=16,
                     steps=BATCH_EPOCHS * N_EXAMPLES,
                     batches=[N_EXAMPLES, 1],
                     test=True,
                 ),
                 _text(
-                    "Side by side, the same 2,560 updates from the same 1,024 starts: full batch (orange) and batch size 1 (blue). "
+                    "Side by side, the same 2,560 updates from the same 256 starts: full batch (orange) and batch size 1 (blue). "
                     "The chart of where the runs end counts them: full batch leaves about 30 % in the sharp canyon, batch size 1 "
                     "none, and its test loss (dashed in the loss chart) is lower.",
-                    "並排比較，從同樣 1,024 個起點各走 2,560 次更新：全批次（橘色）和批次大小 1（藍色）。「停在哪裡」圖表數給你看：全批次約 30 % "
+                    "並排比較，從同樣 256 個起點各走 2,560 次更新：全批次（橘色）和批次大小 1（藍色）。「停在哪裡」圖表數給你看：全批次約 30 % "
                     "留在尖銳的峽谷，批次大小 1 一個都沒有，而且它的測試 loss（loss 圖中的虛線）較低。",
-                    "并排比较，从同样 1,024 个起点各走 2,560 次更新：全批次（橙色）和批次大小 1（蓝色）。“停在哪里”图表数给你看：全批次约 30 % "
+                    "并排比较，从同样 256 个起点各走 2,560 次更新：全批次（橙色）和批次大小 1（蓝色）。“停在哪里”图表数给你看：全批次约 30 % "
                     "留在尖锐的峡谷，批次大小 1 一个都没有，而且它的测试 loss（loss 图中的虚线）较低。",
                 ),
                 chart="ratio",

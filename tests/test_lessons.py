@@ -258,11 +258,14 @@ def test_small_batches_end_in_the_flat_minimum_more_often_with_lower_test_loss()
     # ends as each run alone would reach.
     race = run("batch-size", "race")
     assert race.positions.shape[:2] == (2, BATCH_EPOCHS * N_EXAMPLES + 1)
-    np.testing.assert_array_equal(race.positions[1], one.positions[0])
-    alone = surfaces.simulate_final(req["surface"], req["optimizers"], req["starts"], BATCH_EPOCHS * N_EXAMPLES, None, req["seed"])
-    np.testing.assert_array_equal(race.positions[0, -1], alone.positions[0])
+    raced = scene_request(get_scene("batch-size", "race"))
+    for c, batch in enumerate((None, 1)):
+        alone = surfaces.simulate_final(
+            raced["surface"], raced["optimizers"][c], raced["starts"], BATCH_EPOCHS * N_EXAMPLES, batch, raced["seed"]
+        )
+        np.testing.assert_array_equal(race.positions[c, -1], alone.positions[0])
     sharp = [float((np.hypot(race.positions[c, -1, :, 0] + 1.5, race.positions[c, -1, :, 1]) < 0.4).mean()) for c in range(2)]
-    assert sharp[0] >= 0.20 and sharp[1] <= 0.1 * sharp[0]
+    assert sharp[0] >= 0.20 and sharp[1] <= 0.1 * sharp[0]  # measured: 30 % and 0 % of 256; test loss 0.367 and 0.261
     assert race.test_loss is not None and np.nanmean(race.test_loss[1, -1]) < np.nanmean(race.test_loss[0, -1])
 
 

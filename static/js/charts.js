@@ -145,7 +145,9 @@ export function endKindLayout(title) {
 
 // A vertical line at the current step; `log`: log y axis (losses and gradient norms span
 // decades).
-export function chartLayout(title, { t = null, log = false, xTitle = "step", barmode, fromZero = false } = {}) {
+// `legend`: false for the step charts, whose colours are the configurations' (the tabs and the
+// surface's legend name them): on a laptop-sized chart a legend would cover the curves.
+export function chartLayout(title, { t = null, log = false, xTitle = "step", barmode, fromZero = false, legend = true } = {}) {
   return {
     title: { text: title, font: { color: "#e5e7eb", size: 14 }, x: 0.02, xanchor: "left" },
     paper_bgcolor: "#111827",
@@ -156,7 +158,7 @@ export function chartLayout(title, { t = null, log = false, xTitle = "step", bar
     // Over the plot's top right corner, not beside it: beside it, a legend takes half of a
     // laptop-sized chart's width.
     legend: { font: { color: "#e5e7eb", size: 11 }, bgcolor: "rgba(17,24,39,0.75)", x: 1, xanchor: "right", y: 1, yanchor: "top" },
-    showlegend: true,
+    showlegend: legend,
     barmode,
     shapes: t === null ? [] : [cursor(t)],
   };

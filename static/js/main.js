@@ -842,13 +842,13 @@ function drawCharts({ streaming = false } = {}) {
   if (streaming) app.chartsStreamedAt = performance.now();
   const progress = run ? app.stats.done : "none";
   const runKey = `${run ? run.id : -1}|${progress}|${JSON.stringify(sel)}|${language()}`;
-  drawChart("loss-chart", runKey, () => lossChart(run, app.stats, labels(), sel, names), () => chartLayout(t("loss_title"), { t: time, log: true, xTitle: t("step_axis") }));
-  drawChart("grad-chart", runKey, () => gradChart(run, app.stats, labels(), sel, names), () => chartLayout(t("grad_title"), { t: time, log: true, xTitle: t("step_axis") }));
+  drawChart("loss-chart", runKey, () => lossChart(run, app.stats, labels(), sel, names), () => chartLayout(t("loss_title"), { t: time, log: true, xTitle: t("step_axis"), legend: false }));
+  drawChart("grad-chart", runKey, () => gradChart(run, app.stats, labels(), sel, names), () => chartLayout(t("grad_title"), { t: time, log: true, xTitle: t("step_axis"), legend: false }));
   drawChart(
     "lr-chart",
     `${JSON.stringify(app.state.configs)}|${app.state.steps}|${language()}`,
     () => lrChart(app.state.configs, app.state.steps, labels()),
-    () => chartLayout(t("lr_title"), { t: time, fromZero: true, xTitle: t("step_axis") }),
+    () => chartLayout(t("lr_title"), { t: time, fromZero: true, xTitle: t("step_axis"), legend: false }),
   );
   // What the Hessian says at each end point, as the Hessian panel says it at a point: a
   // minimum ratio (1, ½, 0) only where the gradient vanishes and no eigenvalue is 0.
