@@ -28,6 +28,7 @@ import {
   switchSurface,
   toHash,
 } from "./state.js";
+import { createLessonView } from "./lessonview.js";
 import { stepsPerFrame } from "./playback.js";
 import { RunStats } from "./stats.js";
 import {
@@ -1150,43 +1151,23 @@ function render() {
 
 // --- lessons and the general guide ------------------------------------------------------------
 
-// Every scene of every lesson in order: "next" runs on from one lesson into the next.
-function sceneOrder() {
-  return app.lessons.flatMap((lesson, i) => lesson.scenes.map((_, k) => [i, k]));
-}
-
-function scenePosition() {
-  if (!app.lesson) return -1;
-  return sceneOrder().findIndex(([i, k]) => i === app.lesson.lesson && k === app.lesson.scene);
-}
+// The lesson bar, the scene's text and the guide (lessonview.js); showing a scene is this
+// controller's: the scene's state, its Hessian point, its chart.
+const lessonView = createLessonView({
+  app,
+  t,
+  language,
+  onScene: (i, k) => showScene(i, k),
+  onFree: () => {
+    app.lesson = null;
+    app.state.lesson = null;
+    writeHash();
+    renderLesson();
+  },
+});
 
 function renderLesson() {
-  const lang = language();
-  const select = $("lesson-select");
-  const free = document.createElement("option");
-  free.value = "";
-  free.textContent = t("free_play");
-  select.replaceChildren(
-    free,
-    ...app.lessons.map((lesson, i) => {
-      const o = document.createElement("option");
-      o.value = String(i);
-      o.textContent = `${i + 1}. ${lesson.title[lang]}`;
-      return o;
-    }),
-  );
-  select.value = app.lesson ? String(app.lesson.lesson) : "";
-  const position = scenePosition();
-  $("lesson-prev").disabled = position <= 0;
-  $("lesson-next").disabled = app.lessons.length === 0 || position === sceneOrder().length - 1;
-  $("lesson-text").hidden = !app.lesson;
-  $("welcome").hidden = Boolean(app.lesson);
-  $("lesson-progress").textContent = "";
-  if (!app.lesson) return;
-  const lesson = app.lessons[app.lesson.lesson];
-  $("lesson-progress").textContent = t("scene_of", { k: app.lesson.scene + 1, n: lesson.scenes.length });
-  $("lesson-claim").textContent = lesson.claim[lang];
-  $("scene-text").textContent = lesson.scenes[app.lesson.scene].text[lang];
+  lessonView.render();
   if (app.chart === "timing") drawTiming();
 }
 
@@ -1209,12 +1190,6 @@ function showScene(i, k) {
   changed({ grid: true });
   if (scene.analyze) showAnalysis(scene.analyze);
   showChart(scene.chart);
-}
-
-function stepScene(delta) {
-  const order = sceneOrder();
-  const next = order[Math.max(0, Math.min(order.length - 1, scenePosition() + delta))];
-  if (next) showScene(next[0], next[1]);
 }
 
 // The chart beside the loss chart: the scene's, or the one a tab chose.  A Plotly chart drawn
@@ -1268,42 +1243,6 @@ function drawTiming() {
   const names = { update: t("timing_update"), epoch: t("timing_epoch", { n: data.n_examples }) };
   const layout = scaled(timingLayout(t("timing_title", { device: data.device }), t("batch_axis")), app.fontScale);
   window.Plotly.react("timing-chart", timingChart(data, names), layout, PLOT_CONFIG);
-}
-
-function guideBranch(branch) {
-  const item = document.createElement("li");
-  const text = document.createElement("p");
-  text.textContent = branch.text[language()];
-  item.append(text);
-  for (const id of branch.lessons) {
-    const i = app.lessons.findIndex((lesson) => lesson.id === id);
-    if (i < 0) continue;
-    const b = document.createElement("button");
-    b.type = "button";
-    b.dataset.lesson = id;
-    b.textContent = `${i + 1}. ${app.lessons[i].title[language()]}`;
-    b.addEventListener("click", () => {
-      $("guide").close();
-      showScene(i, 0);
-    });
-    item.append(b);
-  }
-  if (branch.children.length) {
-    const list = document.createElement("ul");
-    list.append(...branch.children.map(guideBranch));
-    item.append(list);
-  }
-  return item;
-}
-
-function openGuide() {
-  if (!app.guide) return;
-  $("guide-title").textContent = app.guide.title[language()];
-  const tree = document.createElement("ul");
-  tree.className = "guide-tree";
-  tree.append(guideBranch(app.guide.root), guideBranch(app.guide.speed));
-  $("guide-tree").replaceChildren(tree);
-  $("guide").showModal();
 }
 
 function setView(view) {
@@ -1387,19 +1326,7 @@ function wire() {
     drawSurface();
   });
   $("escape").addEventListener("click", escape);
-  $("lesson-select").addEventListener("change", () => {
-    const v = $("lesson-select").value;
-    if (v === "") {
-      app.lesson = null;
-      app.state.lesson = null;
-      writeHash();
-      renderLesson();
-    } else showScene(Number(v), 0);
-  });
-  $("lesson-prev").addEventListener("click", () => stepScene(-1));
-  $("lesson-next").addEventListener("click", () => (app.lesson ? stepScene(1) : showScene(0, 0)));
-  $("guide-open").addEventListener("click", openGuide);
-  $("welcome-start").addEventListener("click", () => showScene(0, 0));
+  lessonView.bind();
   for (const tab of CHART_TABS) $(`tab-${tab}`).addEventListener("click", () => showChart(tab));
   // Arrow keys move between the chart tabs, as in any tab list.
   $("tab-grad").parentElement.addEventListener("keydown", (event) => {
