@@ -1,7 +1,8 @@
 // The one module that touches the DOM: builds the controls, keeps them and the URL in step
 // with the state, streams runs and draws them with Plotly.
 import { FormulaError, analyze, basinMap, getCustom, getGrid, getHealth, getLessons, getLimits, getOptimizers, getSurfaces, getTiming, RunStream } from "./api.js";
-import { chartLayout, cursor, endKindChart, endKindLayout, gradChart, lossChart, lrChart, scaled, timingChart, timingLayout } from "./charts.js";
+import { scaled } from "./charts.js";
+import { createChartView } from "./chartview.js";
 import { language, setLanguage, t } from "./i18n.js";
 import { movingScene, nearestDot, paintScene } from "./overlay.js";
 import { download, loadImage, recordVideo, saveCanvas, savePng, videoSupported } from "./recorder.js";
@@ -82,7 +83,6 @@ const app = {
   basins: null,
   basinToken: 0,
   timing: { changedAt: 0, firstDrawAt: 0, doneDrawAt: 0, chartsDrawAt: 0 }, // performance.now() stamps, read by bench/browser.py
-  chartsStreamedAt: 0,
   playback: { frames: 0, since: 0, until: 0 },
   lessons: [], // GET /api/lessons
   guide: null,
@@ -593,7 +593,7 @@ const stream = new RunStream({
     app.run = run;
     app.runStartedAt = performance.now();
     $("stop").disabled = false;
-    app.chartsStreamedAt = performance.now();
+    chartView.started();
     app.stats = new RunStats(run);
     app.ratios = null;
     app.anyDiverged = false;
@@ -814,64 +814,12 @@ app.redraw = () => {
 };
 
 
-// Each chart is redrawn only when what it shows changed (keys below): a full chart redraw
-// costs tens of milliseconds, and a slider drag asks for a new run every frame.
-const chartKeys = {};
-const STREAM_CHART_MS = 400;
-function drawChart(id, key, traces, layout) {
-  if (chartKeys[id] === key) return;
-  chartKeys[id] = key;
-  window.Plotly.react(id, traces(), scaled(layout(), app.fontScale), PLOT_CONFIG);
-}
-
-// A row of the end-point chart: a known minimum (where it is; the lowest is the global one) or a verdict.
-function endRowName(row) {
-  if (row.kind !== undefined) return t(`end_${row.kind}`);
-  const where = `(${row.point.map((v) => String(Number(v.toFixed(2)))).join(", ")})`;
-  return row.global ? t("end_at_global", { where }) : t("end_at_minimum", { where });
-}
-
-function drawCharts({ streaming = false } = {}) {
-  if (!window.Plotly) return;
-  const names = { test: t("test_loss"), selected: t("selected") };
-  const time = app.run ? app.time : null;
-  const sel = app.state.selected;
-  const run = app.run;
-  // While a run streams in, its charts are redrawn at most every STREAM_CHART_MS (a short run
-  // is done before that and is drawn once), then when it is done.
-  if (streaming && performance.now() - app.chartsStreamedAt < STREAM_CHART_MS) return;
-  if (streaming) app.chartsStreamedAt = performance.now();
-  const progress = run ? app.stats.done : "none";
-  const runKey = `${run ? run.id : -1}|${progress}|${JSON.stringify(sel)}|${language()}`;
-  drawChart("loss-chart", runKey, () => lossChart(run, app.stats, labels(), sel, names), () => chartLayout(t("loss_title"), { t: time, log: true, xTitle: t("step_axis"), legend: false }));
-  drawChart("grad-chart", runKey, () => gradChart(run, app.stats, labels(), sel, names), () => chartLayout(t("grad_title"), { t: time, log: true, xTitle: t("step_axis"), legend: false }));
-  drawChart(
-    "lr-chart",
-    `${JSON.stringify(app.state.configs)}|${app.state.steps}|${language()}`,
-    () => lrChart(app.state.configs, app.state.steps, labels()),
-    () => chartLayout(t("lr_title"), { t: time, fromZero: true, xTitle: t("step_axis"), legend: false }),
-  );
-  // What the Hessian says at each end point, as the Hessian panel says it at a point: a
-  // minimum ratio (1, ½, 0) only where the gradient vanishes and no eigenvalue is 0.
-  drawChart(
-    "ratio-chart",
-    `${run ? run.id : -1}|${app.ratios !== null}|${language()}`,
-    () => (app.ratios && app.endKinds ? endKindChart(app.endKinds, labels(), endRowName) : []),
-    () => endKindLayout(t("ratio_title")),
-  );
-}
-
-// The step cursor on the time charts; throttled while playing, where it is the least of it.
-let cursorAt = 0;
-function moveCursor(force = false) {
-  const now = performance.now();
-  if (!force && now - cursorAt < 120) return;
-  cursorAt = now;
-  for (const id of ["loss-chart", "grad-chart", "lr-chart"]) {
-    const el = $(id);
-    if (el && el.layout) window.Plotly.relayout(el, { shapes: [cursor(app.time)] });
-  }
-}
+// The charts (chartview.js).
+const chartView = createChartView({ app, t, language, labels, status: (text) => status(text), getTiming, plotConfig: PLOT_CONFIG });
+const drawCharts = (options) => chartView.draw(options);
+const moveCursor = (force) => chartView.moveCursor(force);
+const showChart = (name) => chartView.show(name);
+const drawTiming = () => chartView.drawTiming();
 
 function setTime(time) {
   app.time = time;
@@ -1192,57 +1140,18 @@ function showScene(i, k) {
   showChart(scene.chart);
 }
 
-// The chart beside the loss chart: the scene's, or the one a tab chose.  A Plotly chart drawn
-// while hidden has no size, so the shown one is resized (or drawn) as it appears.
-const CHART_TABS = ["grad", "lr", "ratio", "timing"];
-function showChart(name) {
-  app.chart = CHART_TABS.includes(name) ? name : "grad";
-  for (const tab of CHART_TABS) {
-    const shown = tab === app.chart;
-    $(`tab-${tab}`).setAttribute("aria-selected", String(shown));
-    $(`tab-${tab}`).tabIndex = shown ? 0 : -1;
-    $(`${tab}-chart`).hidden = !shown;
-  }
-  const el = $(`${app.chart}-chart`);
-  if (el.layout && window.Plotly) window.Plotly.Plots.resize(el);
-  if (app.chart === "timing") showTiming();
-}
-
 // Presentation mode: big type for a projector, the controls folded away.
 function setPresenting(on) {
   document.documentElement.classList.toggle("present", on);
   $("present").setAttribute("aria-pressed", String(on));
   app.fontScale = on ? 1.5 : 1;
-  for (const key of Object.keys(chartKeys)) delete chartKeys[key];
   painter.key = null;
   // The plots' boxes changed with the layout: Plotly measures them again on a resize.
   requestAnimationFrame(() => {
-    for (const id of ["surface-plot", "loss-chart", `${app.chart}-chart`]) if ($(id).layout) window.Plotly.Plots.resize($(id));
+    if ($("surface-plot").layout) window.Plotly.Plots.resize($("surface-plot"));
     drawSurface();
-    drawCharts();
-    if (app.chart === "timing") drawTiming();
+    chartView.redrawAll();
   });
-}
-
-async function showTiming() {
-  if (!app.batchTiming) {
-    status(t("timing_measuring"));
-    try {
-      app.batchTiming = await getTiming();
-    } catch (err) {
-      status(`${t("error")}: ${err.message}`);
-      return;
-    }
-  }
-  drawTiming();
-}
-
-function drawTiming() {
-  const data = app.batchTiming;
-  if (!data || !window.Plotly) return;
-  const names = { update: t("timing_update"), epoch: t("timing_epoch", { n: data.n_examples }) };
-  const layout = scaled(timingLayout(t("timing_title", { device: data.device }), t("batch_axis")), app.fontScale);
-  window.Plotly.react("timing-chart", timingChart(data, names), layout, PLOT_CONFIG);
 }
 
 function setView(view) {
@@ -1327,16 +1236,7 @@ function wire() {
   });
   $("escape").addEventListener("click", escape);
   lessonView.bind();
-  for (const tab of CHART_TABS) $(`tab-${tab}`).addEventListener("click", () => showChart(tab));
-  // Arrow keys move between the chart tabs, as in any tab list.
-  $("tab-grad").parentElement.addEventListener("keydown", (event) => {
-    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
-    event.preventDefault();
-    event.stopPropagation();
-    const next = CHART_TABS[(CHART_TABS.indexOf(app.chart) + (event.key === "ArrowRight" ? 1 : CHART_TABS.length - 1)) % CHART_TABS.length];
-    showChart(next);
-    $(`tab-${next}`).focus();
-  });
+  chartView.bind();
   $("present").addEventListener("click", () => setPresenting(!document.documentElement.classList.contains("present")));
   $("basin-map").addEventListener("click", showBasins);
   $("export-png").addEventListener("click", exportPng);

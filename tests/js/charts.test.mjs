@@ -63,3 +63,10 @@ test("presentation mode scales every font, and scale 1 changes nothing", () => {
   assert.equal(big.yaxis.title.text, "y");
   assert.equal(layout.title.font.size, 14); // the argument is left alone
 });
+
+test("the chart tabs wrap round under the arrow keys", async () => {
+  const { CHART_TABS, nextTab } = await import("../../static/js/chartview.js");
+  assert.equal(nextTab(CHART_TABS[0], -1), CHART_TABS[CHART_TABS.length - 1]);
+  assert.equal(nextTab(CHART_TABS[CHART_TABS.length - 1], 1), CHART_TABS[0]);
+  assert.equal(nextTab("lr", 1), "ratio");
+});
