@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Page
 
 from errorscape.server.lessons import LESSONS
+from errorscape.surfaces.critical import analyze
 from tests.server_process import ROOT
 from tests.test_lessons import scene_request
 
@@ -523,6 +524,12 @@ def test_walking_every_scene_of_every_lesson(page, server, width, height):
             for other in {"grad", "lr", "ratio", "timing"} - {scene["chart"]}:
                 assert page.locator(f"#{other}-chart").is_hidden()
             assert page.evaluate("() => document.documentElement.scrollHeight <= window.innerHeight + 1")
+            # Every critical-point marker stands where the gradient vanishes, for the scene's parameters.
+            marker = trace(page, "surface-plot", "critical points")
+            if marker and scene["state"]["surface"] != "custom":
+                for x, y in zip(marker["x"], marker["y"], strict=True):
+                    at = analyze(scene["state"]["surface"], [x, y], scene["state"].get("params") or None)
+                    assert np.linalg.norm(at.gradient) < 1e-3, (entry["id"], scene["id"], x, y)
             shot(page, f"scene-{width}x{height}-{entry['id']}-{scene['id']}")
     if width != 1920:
         return
