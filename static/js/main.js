@@ -30,6 +30,7 @@ import {
 } from "./state.js";
 import { createLessonView } from "./lessonview.js";
 import { createExportView } from "./exportview.js";
+import { createHessianView } from "./hessianview.js";
 import { stepsPerFrame } from "./playback.js";
 import { RunStats } from "./stats.js";
 import {
@@ -907,77 +908,22 @@ async function showBasins() {
   }
 }
 
-// --- the Hessian panel and the selected start ----------------------------------------------
+// --- the Hessian panel and the selected start (hessianview.js) ------------------------------
 
-function fmt(v) {
-  return v === null ? "—" : Number(v).toPrecision(4);
-}
-
-async function showAnalysis(point) {
-  let a;
-  try {
-    a = await analyze(surfaceRequest(app.state), app.state.params, point);
-  } catch (err) {
-    status(`${t("error")}: ${err.message}`);
-    return;
-  }
-  app.analysis = a;
-  app.analysisPoint = point;
-  $("point-x").value = String(Number(point[0].toPrecision(6)));
-  $("point-y").value = String(Number(point[1].toPrecision(6)));
-  const rows = [
-    [t("kind"), t(a.kind), "verdict"],
-    [t("point"), `(${fmt(point[0])}, ${fmt(point[1])})`],
-    ["L", fmt(a.loss)],
-    [t("gradient"), `(${fmt(a.gradient[0])}, ${fmt(a.gradient[1])})`],
-    [t("hessian"), `[[${fmt(a.hessian[0][0])}, ${fmt(a.hessian[0][1])}], [${fmt(a.hessian[1][0])}, ${fmt(a.hessian[1][1])}]]`],
-    [t("eigenvalues"), a.eigenvalues.map(fmt).join(", ")],
-  ];
-  $("analysis").replaceChildren(
-    ...rows.flatMap(([k, v, cls]) => {
-      const dt = document.createElement("dt");
-      dt.textContent = k;
-      const dd = document.createElement("dd");
-      dd.textContent = v;
-      if (cls) dd.className = cls;
-      dd.dataset.field = k;
-      return [dt, dd];
-    }),
-  );
-  $("analysis").dataset.kind = a.kind;
-  $("analysis").dataset.eigenvalues = JSON.stringify(a.eigenvalues);
-  $("escape").disabled = a.escape_direction === null;
-  drawSurface();
-}
-
-// One escape step from a saddle: the server says where it lands (surfaces/critical.py).
-function escape() {
-  const a = app.analysis;
-  if (!a || !a.escape_point) return;
-  app.state.starts.clicks.push([a.escape_point[0], a.escape_point[1]]);
-  changed();
-}
-
-function showSelected() {
-  const sel = app.state.selected;
-  const run = app.run;
-  const info = $("selected-info");
-  if (!sel || !run || sel.config >= run.configs || sel.start >= run.starts) {
-    info.textContent = t("selected_hint");
-    return;
-  }
-  const at = (k) => (k * run.configs + sel.config) * run.starts + sel.start;
-  const end = Math.max(0, run.filled - 1);
-  info.textContent = t("selected_info", {
-    c: sel.config + 1,
-    s: sel.start + 1,
-    x0: fmt(run.positions[2 * at(0)]),
-    y0: fmt(run.positions[2 * at(0) + 1]),
-    x1: fmt(Number.isNaN(run.positions[2 * at(end)]) ? null : run.positions[2 * at(end)]),
-    y1: fmt(Number.isNaN(run.positions[2 * at(end) + 1]) ? null : run.positions[2 * at(end) + 1]),
-    l: fmt(Number.isNaN(run.loss[at(end)]) ? null : run.loss[at(end)]),
-  });
-}
+const hessianView = createHessianView({
+  app,
+  t,
+  status: (text) => status(text),
+  analyzePoint: (point) => analyze(surfaceRequest(app.state), app.state.params, point),
+  onAnalysis: () => drawSurface(),
+  onEscape: (point) => {
+    app.state.starts.clicks.push(point);
+    changed();
+  },
+});
+const showAnalysis = (point) => hessianView.show(point);
+const showSelected = () => hessianView.showSelected();
+const clearAnalysis = () => hessianView.clear();
 
 function select_(config, start) {
   app.state.selected = { config, start };
@@ -1034,14 +980,6 @@ const lessonView = createLessonView({
 function renderLesson() {
   lessonView.render();
   if (app.chart === "timing") drawTiming();
-}
-
-function clearAnalysis() {
-  app.analysis = null;
-  app.analysisPoint = null;
-  $("analysis").replaceChildren();
-  $("analysis").dataset.kind = "";
-  $("escape").disabled = true;
 }
 
 // A scene: its preset state (the language and playback speed stay the person's), its Hessian
@@ -1151,16 +1089,12 @@ function wire() {
     writeHash();
     drawSurface();
   });
-  $("escape").addEventListener("click", escape);
+  hessianView.bind();
   lessonView.bind();
   chartView.bind();
   $("present").addEventListener("click", () => setPresenting(!document.documentElement.classList.contains("present")));
   $("basin-map").addEventListener("click", showBasins);
   exportView.bind();
-  $("analyze-point").addEventListener("click", () => {
-    const point = [Number($("point-x").value), Number($("point-y").value)];
-    if (point.every(Number.isFinite)) showAnalysis(point);
-  });
   // Playback keys work anywhere but in a text field or a list, where they already mean something.
   document.addEventListener("keydown", (event) => {
     const tag = event.target.tagName;

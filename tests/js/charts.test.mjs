@@ -70,3 +70,11 @@ test("the chart tabs wrap round under the arrow keys", async () => {
   assert.equal(nextTab(CHART_TABS[CHART_TABS.length - 1], 1), CHART_TABS[0]);
   assert.equal(nextTab("lr", 1), "ratio");
 });
+
+test("the Hessian panel's numbers: four digits, and coordinates without float noise", async () => {
+  const { coordinate, fmt } = await import("../../static/js/hessianview.js");
+  assert.equal(fmt(null), "—");
+  assert.equal(fmt(2 / 3), "0.6667");
+  assert.equal(coordinate(0.1 + 0.2), "0.3");
+  assert.equal(coordinate(-1.4839999675750732), "-1.484");
+});
