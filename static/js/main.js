@@ -6,24 +6,18 @@ import { createChartView } from "./chartview.js";
 import { language, setLanguage, t } from "./i18n.js";
 import { movingScene, nearestDot, paintScene } from "./overlay.js";
 import {
-  addConfig,
   addDefaultStarts,
   addGridStarts,
   addRandomStarts,
   clearStarts,
   configBatch,
-  configFromPreset,
   defaultCustom,
   fieldShown,
   fromHash,
   isOptax,
-  maxConfigs,
-  optaxConfig,
   optimizerRequest,
-  removeConfig,
   runRequest,
   sceneState,
-  setConfigBatch,
   surfaceRequest,
   switchSurface,
   toHash,
@@ -31,10 +25,11 @@ import {
 import { createLessonView } from "./lessonview.js";
 import { createExportView } from "./exportview.js";
 import { createHessianView } from "./hessianview.js";
+import { createOptimizerView } from "./optimizerview.js";
+import { slider } from "./widgets.js";
 import { stepsPerFrame } from "./playback.js";
 import { RunStats } from "./stats.js";
 import {
-  COLORS,
   basinLegend,
   basinTrace,
   contourTrace,
@@ -153,49 +148,6 @@ function labels() {
 
 // --- building controls -----------------------------------------------------------------
 
-function slider({ id, label, min, max, step, value, log = false, format = (v) => v.toPrecision(3), onInput }) {
-  const wrap = document.createElement("label");
-  const text = document.createElement("span");
-  text.textContent = label;
-  const input = document.createElement("input");
-  input.type = "range";
-  input.id = id;
-  input.min = String(min);
-  input.max = String(max);
-  input.step = String(step);
-  input.value = String(log ? Math.log10(value) : value);
-  input.setAttribute("aria-label", label);
-  const out = document.createElement("output");
-  out.htmlFor = id;
-  out.textContent = format(value);
-  input.addEventListener("input", () => {
-    const v = log ? 10 ** Number(input.value) : Number(input.value);
-    out.textContent = format(v);
-    onInput(v);
-  });
-  wrap.append(text, " ", out, input);
-  return wrap;
-}
-
-function select({ id, label, options, value, onChange }) {
-  const wrap = document.createElement("label");
-  const text = document.createElement("span");
-  text.textContent = label;
-  const sel = document.createElement("select");
-  sel.id = id;
-  sel.setAttribute("aria-label", label);
-  for (const o of options) {
-    const opt = document.createElement("option");
-    opt.value = o;
-    opt.textContent = t(o);
-    sel.append(opt);
-  }
-  sel.value = value;
-  sel.addEventListener("change", () => onChange(sel.value));
-  wrap.append(text, " ", sel);
-  return wrap;
-}
-
 function buildSurfacePicker() {
   const sel = $("surface");
   const own = document.createElement("option");
@@ -255,205 +207,10 @@ function buildSurfacePicker() {
   test.parentElement.title = surface().has_test_set ? "" : t("no_test");
 }
 
-function buildConfigTabs() {
-  const tabs = $("config-tabs");
-  const buttons = app.state.configs.map((c, i) => {
-    const b = document.createElement("button");
-    b.type = "button";
-    b.setAttribute("role", "tab");
-    b.setAttribute("aria-selected", String(i === app.state.active));
-    const swatch = document.createElement("span");
-    swatch.className = "swatch";
-    swatch.style.background = COLORS[i];
-    b.append(swatch, `${t("config")} ${i + 1}`);
-    b.addEventListener("click", () => {
-      app.state.active = i;
-      buildOptimizer();
-      writeHash();
-    });
-    return b;
-  });
-  const add = document.createElement("button");
-  add.type = "button";
-  add.id = "add-config";
-  add.textContent = t("add_config");
-  add.disabled = app.state.configs.length >= maxConfigs(app.catalog);
-  add.addEventListener("click", () => {
-    app.state = addConfig(app.state, app.catalog);
-    buildOptimizer();
-    changed();
-  });
-  const remove = document.createElement("button");
-  remove.type = "button";
-  remove.id = "remove-config";
-  remove.textContent = t("remove_config");
-  remove.disabled = app.state.configs.length <= 1;
-  remove.addEventListener("click", () => {
-    app.state = removeConfig(app.state);
-    buildOptimizer();
-    changed();
-  });
-  tabs.replaceChildren(...buttons, add, remove);
-}
-
-// The rule picker: the lecture's rule or one of optax's optimizers, for the active configuration.
-function rulePicker(config) {
-  const wrap = document.createElement("label");
-  const text = document.createElement("span");
-  text.textContent = t("rule");
-  const sel = document.createElement("select");
-  sel.id = "rule";
-  sel.setAttribute("aria-label", t("rule"));
-  const lecture = document.createElement("option");
-  lecture.value = "lecture";
-  lecture.textContent = t("lecture_rule");
-  sel.append(lecture);
-  for (const entry of app.optax) {
-    const o = document.createElement("option");
-    o.value = entry.name;
-    o.textContent = `optax.${entry.name}`;
-    o.title = entry.description;
-    sel.append(o);
-  }
-  sel.value = isOptax(config) ? config.optax : "lecture";
-  sel.addEventListener("change", () => {
-    const entry = app.optax.find((o) => o.name === sel.value);
-    app.state.configs[app.state.active] = entry ? optaxConfig(entry) : configFromPreset(Object.keys(app.catalog.presets)[0], app.catalog);
-    buildOptimizer();
-    changed();
-  });
-  wrap.append(text, " ", sel);
-  return wrap;
-}
-
-// Controls of an optax optimizer: a slider per (traced) hyperparameter, a list per static value.
-function optaxControls(config) {
-  const entry = app.optax.find((o) => o.name === config.optax);
-  const note = document.createElement("p");
-  note.className = "description";
-  note.textContent = `${entry.description}. ${t("optax_note")}`;
-  const controls = [note];
-  for (const h of entry.hyper) {
-    const onInput = (v) => {
-      config.hyper[h.name] = v;
-      buildConfigTabs();
-      changed();
-    };
-    if (h.log) {
-      const lo = Math.floor(Math.log10(Math.min(h.default, 1e-5)));
-      const hi = Math.log10(h.max);
-      controls.push(slider({ id: `hyper-${h.name}`, label: h.name, min: lo, max: hi, step: 0.01, value: Math.max(config.hyper[h.name], 10 ** lo), log: true, onInput }));
-    } else {
-      controls.push(slider({ id: `hyper-${h.name}`, label: h.name, min: h.min, max: h.max, step: (h.max - h.min) / 1000, value: config.hyper[h.name], onInput }));
-    }
-  }
-  for (const st of entry.static) {
-    const wrap = document.createElement("label");
-    const text = document.createElement("span");
-    text.textContent = `${st.name} (${t("static_note")})`;
-    wrap.title = st.note;
-    const sel = document.createElement("select");
-    sel.id = `static-${st.name}`;
-    sel.setAttribute("aria-label", st.name);
-    st.choices.forEach((choice, k) => {
-      const o = document.createElement("option");
-      o.value = String(k);
-      o.textContent = String(choice);
-      sel.append(o);
-    });
-    sel.value = String(st.choices.indexOf(config.hyper[st.name]));
-    sel.addEventListener("change", () => {
-      config.hyper[st.name] = st.choices[Number(sel.value)];
-      changed();
-    });
-    wrap.append(text, " ", sel);
-    controls.push(wrap);
-  }
-  return controls;
-}
-
-// A slider for a declared number: its control range, log scale and integer steps as declared.
-function fieldSlider(field, value, onInput) {
-  if (field.log) {
-    const lo = Math.log10(field.control_min);
-    return slider({ id: field.name, label: t(field.name), min: lo, max: Math.log10(field.control_max), step: 0.01, value: Math.max(value, 10 ** lo), log: true, onInput });
-  }
-  const step = field.integer ? 1 : (field.control_max - field.control_min) / 1000;
-  const format = field.integer ? (v) => String(v) : undefined;
-  return slider({ id: field.name, label: t(field.name), min: field.control_min, max: field.control_max, step, value, format, onInput });
-}
-
-function buildOptimizer() {
-  buildConfigTabs();
-  const config = app.state.configs[app.state.active];
-  const presets = $("presets");
-  presets.replaceChildren(
-    ...Object.keys(app.catalog.presets).map((name) => {
-      const b = document.createElement("button");
-      b.type = "button";
-      b.id = `preset-${name}`;
-      b.textContent = name;
-      b.addEventListener("click", () => {
-        app.state.configs[app.state.active] = configFromPreset(name, app.catalog);
-        buildOptimizer();
-        changed();
-      });
-      return b;
-    }),
-  );
-  if (isOptax(config)) {
-    $("optimizer-controls").replaceChildren(rulePicker(config), configBatchInput(), ...optaxControls(config));
-    return;
-  }
-  const set = (key) => (v) => {
-    config[key] = v;
-    buildConfigTabs();
-    changed();
-  };
-  const rebuild = (key) => (v) => {
-    config[key] = v;
-    buildOptimizer();
-    changed();
-  };
-  // The lecture rule's controls, built from its declared fields (GET /api/optimizers): a list
-  // per choice, a slider per number that matters under the current choices.
-  const controls = [rulePicker(config), configBatchInput()];
-  for (const field of app.catalog.fields) {
-    if (field.kind === "choice") {
-      controls.push(select({ id: field.name, label: t(field.name), options: field.choices, value: config[field.name], onChange: rebuild(field.name) }));
-    } else if (field.control && fieldShown(field, config)) {
-      controls.push(fieldSlider(field, config[field.name], set(field.name)));
-    }
-  }
-  $("optimizer-controls").replaceChildren(...controls);
-}
-
-// This configuration's own batch size (empty: the run's, in Training), so compare mode can
-// race batch sizes side by side.
-function configBatchInput() {
-  const i = app.state.active;
-  const wrap = document.createElement("label");
-  const text = document.createElement("span");
-  text.textContent = t("config_batch");
-  const input = document.createElement("input");
-  input.type = "number";
-  input.id = "config-batch";
-  input.min = "0";
-  input.max = String(surface().n_examples);
-  input.placeholder = t("config_batch_same");
-  const own = (app.state.batches || [])[i];
-  input.value = own === null || own === undefined ? "" : String(own);
-  input.addEventListener("change", () => {
-    const raw = input.value.trim();
-    const v = raw === "" ? null : Math.max(0, Math.min(surface().n_examples, Math.round(Number(raw) || 0)));
-    input.value = v === null ? "" : String(v);
-    app.state = setConfigBatch(app.state, i, v);
-    buildConfigTabs();
-    changed();
-  });
-  wrap.append(text, " ", input);
-  return wrap;
-}
+// The optimizer panel (optimizerview.js).
+const optimizerView = createOptimizerView({ app, t, surface: () => surface(), changed: (options) => changed(options), writeHash: () => writeHash() });
+const buildOptimizer = () => optimizerView.render();
+const buildConfigTabs = () => optimizerView.renderTabs();
 
 function syncControls() {
   $("steps").max = String(app.catalog.limits.max_steps);
