@@ -12,9 +12,7 @@ import {
   clearStarts,
   configBatch,
   defaultCustom,
-  fieldShown,
   fromHash,
-  isOptax,
   optimizerRequest,
   runRequest,
   sceneState,
@@ -22,6 +20,7 @@ import {
   switchSurface,
   toHash,
 } from "./state.js";
+import { runLabels } from "./labels.js";
 import { createLessonView } from "./lessonview.js";
 import { createExportView } from "./exportview.js";
 import { createHessianView } from "./hessianview.js";
@@ -111,39 +110,9 @@ function customSurface(answer) {
   };
 }
 
-function configLabel(config, i) {
-  if (isOptax(config)) return `#${i + 1} ${config.optax} η=${Number(config.hyper.learning_rate).toPrecision(2)}`;
-  // A preset's name where the configuration is that preset at some η and warm-up; else η, then
-  // every choice that differs from the rule's default, each with those of its numbers that
-  // differ from their defaults (momentum's λ); then the warm-up if any.
-  const fields = app.catalog.fields;
-  const same = (preset) => fields.every((f) => f.name === "lr" || f.name === "warmup_steps" || !f.control && f.kind !== "choice" || preset[f.name] === config[f.name]);
-  const preset = Object.keys(app.catalog.presets).find((name) => same(app.catalog.presets[name]));
-  if (preset) {
-    const warm = config.warmup_steps > 0 ? ` ${t("warmup_steps")} ${config.warmup_steps}` : "";
-    return `#${i + 1} ${preset} η=${config.lr.toPrecision(2)}${warm}`;
-  }
-  const parts = [`#${i + 1} η=${config.lr.toPrecision(2)}`];
-  for (const choice of fields.filter((f) => f.kind === "choice" && config[f.name] !== f.default)) {
-    parts.push(config[choice.name]);
-    for (const f of fields) {
-      if (f.shown_when && f.shown_when.field === choice.name && fieldShown(f, config) && config[f.name] !== f.default) {
-        parts.push(`${f.name}=${config[f.name]}`);
-      }
-    }
-  }
-  if (config.warmup_steps > 0) parts.push(`${t("warmup_steps")} ${config.warmup_steps}`);
-  return parts.join(" ");
-}
-
-// Where configurations race batch sizes, each label says its batch.
+// The configurations' names in legends and labels (labels.js).
 function labels() {
-  const own = (app.state.batches || []).some((b) => b !== null && b !== undefined);
-  return app.state.configs.map((c, i) => {
-    if (!own) return configLabel(c, i);
-    const b = configBatch(app.state, i);
-    return `${configLabel(c, i)} · ${b > 0 && b < surface().n_examples ? t("batch_of", { b }) : t("full_batch")}`;
-  });
+  return runLabels(app.state, app.catalog, t, surface().n_examples);
 }
 
 // --- building controls -----------------------------------------------------------------
