@@ -154,7 +154,9 @@ export function chartLayout(title, { t = null, log = false, xTitle = "step", bar
     plot_bgcolor: "#111827",
     margin: { l: 55, r: 10, t: 30, b: 35 },
     xaxis: { ...AXIS, title: { text: xTitle } },
-    yaxis: { ...AXIS, type: log ? "log" : "linear", exponentformat: "power", rangemode: fromZero ? "tozero" : "normal" },
+    // automargin: a log axis over a narrow range gets long tick labels ("4.655×10⁻⁷"), which
+    // a fixed margin would cut.
+    yaxis: { ...AXIS, type: log ? "log" : "linear", exponentformat: "power", rangemode: fromZero ? "tozero" : "normal", automargin: true },
     // Over the plot's top right corner, not beside it: beside it, a legend takes half of a
     // laptop-sized chart's width.
     legend: { font: { color: "#e5e7eb", size: 11 }, bgcolor: "rgba(17,24,39,0.75)", x: 1, xanchor: "right", y: 1, yanchor: "top" },

@@ -14,10 +14,12 @@ export function surfaceLayout(surface, title) {
     paper_bgcolor: "#111827",
     plot_bgcolor: "#111827",
     margin: { l: 50, r: 20, t: 40, b: 40 },
-    xaxis: { ...AXIS, range: [x0, x1], title: { text: "θ₁" } },
-    yaxis: { ...AXIS, range: [y0, y1], title: { text: "θ₂" } },
+    xaxis: { ...AXIS, range: [x0, x1], title: { text: "θ₁", standoff: 4 }, automargin: true },
+    yaxis: { ...AXIS, range: [y0, y1], title: { text: "θ₂" }, automargin: true },
     showlegend: true,
-    legend: { font: { color: "#e5e7eb" }, bgcolor: "rgba(17,24,39,0.7)", orientation: "h", x: 0, y: -0.12 },
+    // At the figure's foot, measured from it (not a share of the plot's height, which on a
+    // laptop put the legend over the θ₁ axis title); the bottom margin grows to hold it.
+    legend: { font: { color: "#e5e7eb" }, bgcolor: "rgba(17,24,39,0.7)", orientation: "h", x: 0, xref: "container", y: 0, yref: "container", yanchor: "bottom" },
     uirevision: surface.name,
   };
 }
