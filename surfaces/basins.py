@@ -73,20 +73,25 @@ def basin_map(
 
 
 def end_minima(
-    surface: str | Surface, ends: np.ndarray, surface_params: Mapping[str, Any] | None = None, data_seed: int = DATA_SEED
+    surface: str | Surface,
+    ends: np.ndarray,
+    surface_params: Mapping[str, Any] | None = None,
+    data_seed: int = DATA_SEED,
+    kinds: np.ndarray | None = None,
 ) -> list[tuple[FoundPoint, list[int]]]:
     """The surface's known minima at these parameters, lowest loss first (the global one
     first), each with how many end points of every configuration (``ends`` [C, S, 2]) lie
     within the surface's basin radius of it: the share of starts that reached each minimum.
     An end point the Hessian calls a saddle or a maximum reached no minimum, however near
-    (the two-weight network's branches of minima pass within the radius of its saddle)."""
+    (the two-weight network's branches of minima pass within the radius of its saddle).
+    ``kinds`` [C, S]: the verdicts at ``ends`` where the caller has them already."""
     s = get_surface(surface)
     minima = sorted((m for m in known_critical_points(s, surface_params, data_seed) if m.kind == "minimum"), key=lambda m: m.loss)
     which = []
-    for row in ends:
+    for c, row in enumerate(ends):
         pts = np.asarray(row, np.float32)
-        kinds = point_kinds(s, pts, surface_params, data_seed)
-        away = np.isin(kinds, [KINDS.index("saddle"), KINDS.index("maximum")])
+        verdicts = point_kinds(s, pts, surface_params, data_seed) if kinds is None else kinds[c]
+        away = np.isin(verdicts, [KINDS.index("saddle"), KINDS.index("maximum")])
         which.append(np.where(away, -1, classify(s, pts, minima)))
     return [(m, [int((w == i).sum()) for w in which]) for i, m in enumerate(minima)]
 

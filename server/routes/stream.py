@@ -259,7 +259,9 @@ def _end_points(kwargs: dict[str, Any], end: np.ndarray) -> tuple[list[list[floa
     ratios = minimum_ratio(kwargs["surface"], flat, kwargs["surface_params"]).reshape(c, s)
     kinds = point_kinds(kwargs["surface"], flat, kwargs["surface_params"]).reshape(c, s)
     counts = [[int((row == k).sum()) for k in range(len(KINDS))] + [int((row < 0).sum())] for row in kinds]
-    found = [(m, reached) for m, reached in end_minima(kwargs["surface"], end, kwargs["surface_params"]) if np.isfinite(m.loss)]
+    found = [
+        (m, reached) for m, reached in end_minima(kwargs["surface"], end, kwargs["surface_params"], kinds=kinds) if np.isfinite(m.loss)
+    ]
     points = [m for m, _ in found]
     minima = [
         {"point": [float(v) for v in m.point], "loss": float(m.loss), "global": is_global(points, i), "counts": reached}

@@ -13,6 +13,7 @@ import {
   timingChart,
   timingLayout,
 } from "./charts.js";
+import { pointLabel } from "./labels.js";
 
 export const CHART_TABS = ["grad", "lr", "ratio", "timing"];
 const STREAM_CHART_MS = 400; // while a run streams in, its charts redraw at most this often
@@ -42,7 +43,7 @@ export function createChartView({ app, t, language, labels, status, getTiming, p
   // A row of the end-point chart: a known minimum (where; the global one named) or a verdict.
   function endRowName(row) {
     if (row.kind !== undefined) return t(`end_${row.kind}`);
-    const where = `(${row.point.map((v) => String(Number(v.toFixed(2)))).join(", ")})`;
+    const where = pointLabel(row.point);
     return row.global ? t("end_at_global", { where }) : t("end_at_minimum", { where });
   }
 

@@ -36,3 +36,8 @@ export function runLabels(state, catalog, t, nExamples) {
     return `${configLabel(c, i, catalog, t)} · ${b > 0 && b < nExamples ? t("batch_of", { b }) : t("full_batch")}`;
   });
 }
+
+// A point as a legend names it: "(3, 2)", "(-2.81, 3.13)".
+export function pointLabel(point) {
+  return `(${point.map((v) => String(Number(v.toFixed(2)))).join(", ")})`;
+}

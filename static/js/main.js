@@ -20,7 +20,7 @@ import {
   switchSurface,
   toHash,
 } from "./state.js";
-import { runLabels } from "./labels.js";
+import { pointLabel, runLabels } from "./labels.js";
 import { createLessonView } from "./lessonview.js";
 import { createExportView } from "./exportview.js";
 import { createHessianView } from "./hessianview.js";
@@ -383,10 +383,9 @@ function surfaceFigure(time) {
     data.push(app.grid.traces.train);
     if (showTest) data.push(app.grid.traces.test);
     if (app.basins) {
-      const where = (p) => `(${p.map((v) => String(Number(v.toFixed(2)))).join(", ")})`;
       const names = {
         title: t("basins_for", { config: labels()[app.basins.config] || `#${app.basins.config + 1}` }),
-        basin: (p) => t("basin_of", { where: where(p) }),
+        basin: (p) => t("basin_of", { where: pointLabel(p) }),
         other: t("end_other_minima"),
         none: t("basin_none"),
       };

@@ -65,16 +65,11 @@ def _params(task: Task, model: Model, params: Any, limit: int | None) -> tuple[N
 
 @functools.lru_cache(maxsize=16)
 def _hessian_program(net: Net) -> Any:
-    def one(theta: jax.Array, x: jax.Array, y: jax.Array, w: jax.Array) -> jax.Array:
-        d = train_data_like(x, y, w)
+    def one(theta: jax.Array, d: Data) -> jax.Array:
         h = jax.hessian(lambda t: train_loss(net, t, d))(theta)
         return (h + h.T) * 0.5
 
-    return jax.jit(jax.vmap(one, in_axes=(0, None, None, None)))
-
-
-def train_data_like(x: jax.Array, y: jax.Array, w: jax.Array) -> Data:
-    return Data(x, y, w, jnp.zeros_like(w))
+    return jax.jit(jax.vmap(one, in_axes=(0, None)))
 
 
 def layer_blocks(net: Net) -> tuple[tuple[int, ...], ...]:
@@ -95,7 +90,7 @@ def hessian(task: Task, model: Model, params: Any, tol: float = TOL) -> NetHessi
     lead = theta.shape[:-1]
     flat = theta.reshape(-1, net.size)
     d = train_data(task)
-    mats = np.asarray(_hessian_program(net)(jnp.asarray(flat), d.x, d.y, d.train_weight), dtype=np.float64)
+    mats = np.asarray(_hessian_program(net)(jnp.asarray(flat), d), dtype=np.float64)
     eig = np.linalg.eigvalsh(mats)
     lam_max = eig[:, -1]
     scale = np.maximum(np.abs(eig).max(axis=1), np.finfo(np.float32).tiny)
@@ -128,8 +123,7 @@ def hessian(task: Task, model: Model, params: Any, tol: float = TOL) -> NetHessi
 
 @functools.lru_cache(maxsize=16)
 def _lanczos_program(net: Net, iterations: int) -> Any:
-    def one(theta: jax.Array, v0: jax.Array, x: jax.Array, y: jax.Array, w: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
-        d = train_data_like(x, y, w)
+    def one(theta: jax.Array, v0: jax.Array, d: Data) -> tuple[jax.Array, jax.Array, jax.Array]:
         grad = jax.grad(lambda t: train_loss(net, t, d))
 
         def hvp(v: jax.Array) -> jax.Array:
@@ -160,7 +154,7 @@ def _lanczos_program(net: Net, iterations: int) -> Any:
         _, (alphas, betas, used) = jax.lax.scan(body, start, jnp.arange(iterations))
         return alphas, betas, used
 
-    return jax.jit(jax.vmap(one, in_axes=(0, 0, None, None, None)))
+    return jax.jit(jax.vmap(one, in_axes=(0, 0, None)))
 
 
 def sharpness(task: Task, model: Model, params: Any, iterations: int | None = None, seed: int = 0) -> np.ndarray:
@@ -176,7 +170,7 @@ def sharpness(task: Task, model: Model, params: Any, iterations: int | None = No
     flat = theta.reshape(-1, net.size)
     v0 = np.random.default_rng(seed).standard_normal(flat.shape).astype(np.float32)
     d = train_data(task)
-    alphas, betas, used = (np.asarray(a) for a in _lanczos_program(net, k)(jnp.asarray(flat), jnp.asarray(v0), d.x, d.y, d.train_weight))
+    alphas, betas, used = (np.asarray(a) for a in _lanczos_program(net, k)(jnp.asarray(flat), jnp.asarray(v0), d))
     out = np.empty(len(flat))
     for i in range(len(flat)):
         m = int(used[i].sum())  # iterations before the Krylov space was exhausted

@@ -32,8 +32,7 @@ class Stationary:
 
 @functools.lru_cache(maxsize=16)
 def _program(net: Net, steps: int) -> Any:
-    def run(theta: jax.Array, x: jax.Array, y: jax.Array, w: jax.Array, lr: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
-        d = Data(x, y, w, jnp.zeros_like(w))
+    def run(theta: jax.Array, d: Data, lr: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
         grad = jax.grad(lambda t: train_loss(net, t, d))
 
         def objective(t: jax.Array) -> jax.Array:
@@ -54,7 +53,7 @@ def _program(net: Net, steps: int) -> Any:
         g = grad(theta)
         return theta, jnp.sqrt(g @ g), train_loss(net, theta, d)
 
-    return jax.jit(jax.vmap(run, in_axes=(0, None, None, None, None)))
+    return jax.jit(jax.vmap(run, in_axes=(0, None, None)))
 
 
 def minimize_grad_norm(task: Task, model: Model, params: Any, steps: int = 1000, lr: float = LR.default) -> Stationary:
@@ -71,5 +70,5 @@ def minimize_grad_norm(task: Task, model: Model, params: Any, steps: int = 1000,
     lr_v = LR.check(lr, ("lr",))
     lead = theta.shape[:-1]
     d = train_data(task)
-    out, gn, loss = _program(net, steps)(jnp.asarray(theta.reshape(-1, net.size)), d.x, d.y, d.train_weight, jnp.float32(lr_v))
+    out, gn, loss = _program(net, steps)(jnp.asarray(theta.reshape(-1, net.size)), d, jnp.float32(lr_v))
     return Stationary(np.asarray(out).reshape(theta.shape), np.asarray(gn).reshape(lead), np.asarray(loss).reshape(lead))

@@ -347,7 +347,8 @@ def train(
     full batch).  ``init`` [P] or [networks, P] replaces the model's initialisation (seeded by
     ``seed``, like the minibatch order).  Records every ``record_every`` steps: training and
     test loss and accuracy, the gradient norm, and (``checkpoints``) the parameters."""
-    parts = list(train_chunks(task, model, optimizers, networks, steps, batch_size, seed, record_every, init, checkpoints))
+    configs = tuple(resolve_optimizers(optimizers))  # once: the chunks take them as they are
+    parts = list(train_chunks(task, model, list(configs), networks, steps, batch_size, seed, record_every, init, checkpoints))
     last = parts[-1]
 
     def cat(name: str) -> np.ndarray:
@@ -363,6 +364,6 @@ def train(
         checkpoints=cat("checkpoints") if checkpoints else None,
         final=last.params,
         diverged_at=last.diverged_at,
-        configs=tuple(resolve_optimizers(optimizers)),
-        batch_size=np.array(_batch_sizes(batch_size, len(resolve_optimizers(optimizers)), len(task.y_train))),
+        configs=configs,
+        batch_size=np.array(_batch_sizes(batch_size, len(configs), len(task.y_train))),
     )

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { configLabel, runLabels } from "../../static/js/labels.js";
+import { configLabel, pointLabel, runLabels } from "../../static/js/labels.js";
 
 const t = (key, values = {}) => ({ warmup_steps: "warm-up", batch_of: `batch ${values.b}`, full_batch: "full batch" })[key] ?? key;
 const CATALOG = {
@@ -29,4 +29,9 @@ test("racing batch sizes, each label says its batch", () => {
   const state = { configs: [sgd, sgd], batch: 0, batches: [null, 1] };
   assert.deepEqual(runLabels(state, CATALOG, t, 64), ["#1 sgd η=0.10 · full batch", "#2 sgd η=0.10 · batch 1"]);
   assert.deepEqual(runLabels({ ...state, batches: [] }, CATALOG, t, 64), ["#1 sgd η=0.10", "#2 sgd η=0.10"]);
+});
+
+test("a point in a legend: two decimals at most, no float noise", () => {
+  assert.equal(pointLabel([3, 2]), "(3, 2)");
+  assert.equal(pointLabel([-2.805118, 3.131312]), "(-2.81, 3.13)");
 });
