@@ -1,10 +1,9 @@
 // The one module that touches the DOM: builds the controls, keeps them and the URL in step
 // with the state, streams runs and draws them with Plotly.
-import { FormulaError, analyze, basinMap, getCustom, getGrid, getHealth, getLessons, getLimits, getOptimizers, getSurfaces, getTiming, RunStream } from "./api.js";
-import { scaled } from "./charts.js";
+import { analyze, basinMap, getCustom, getGrid, getHealth, getLessons, getLimits, getOptimizers, getSurfaces, getTiming, RunStream } from "./api.js";
 import { createChartView } from "./chartview.js";
+import { createControlsView } from "./controlsview.js";
 import { language, setLanguage, t } from "./i18n.js";
-import { movingScene, nearestDot, paintScene } from "./overlay.js";
 import {
   addDefaultStarts,
   addGridStarts,
@@ -20,29 +19,15 @@ import {
   switchSurface,
   toHash,
 } from "./state.js";
-import { pointLabel, runLabels } from "./labels.js";
+import { runLabels } from "./labels.js";
 import { createLessonView } from "./lessonview.js";
 import { createExportView } from "./exportview.js";
 import { createHessianView } from "./hessianview.js";
 import { createOptimizerView } from "./optimizerview.js";
-import { slider } from "./widgets.js";
+import { createSurfaceView } from "./surfaceview.js";
 import { stepsPerFrame } from "./playback.js";
 import { RunStats } from "./stats.js";
-import {
-  basinLegend,
-  basinTrace,
-  contourTrace,
-  criticalPointTrace,
-  eigenTraces,
-  layout3d,
-  legendTraces,
-  selectedTraces,
-  surface3dTraces,
-  surfaceLayout,
-  surfaceModel,
-  testContourTrace,
-  trajectoryTraces,
-} from "./traces.js";
+import { surfaceModel } from "./traces.js";
 
 const $ = (id) => document.getElementById(id);
 // An offline app: no Plotly logo, no "edit in Chart Studio" or cloud links.
@@ -115,82 +100,26 @@ function labels() {
   return runLabels(app.state, app.catalog, t, surface().n_examples);
 }
 
-// --- building controls -----------------------------------------------------------------
+// --- the controls (controlsview.js, optimizerview.js) -----------------------------------------
 
-function buildSurfacePicker() {
-  const sel = $("surface");
-  const own = document.createElement("option");
-  own.value = "custom";
-  own.textContent = t("custom");
-  sel.replaceChildren(
-    ...app.surfaces.map((s) => {
-      const o = document.createElement("option");
-      o.value = s.name;
-      o.textContent = s.title[language()];
-      return o;
-    }),
-    own,
-  );
-  sel.value = app.state.surface;
-  const custom = app.state.surface === "custom";
-  $("custom-box").hidden = !custom;
-  // A refused formula stays in the box (with its error) for the person to mend, whatever the
-  // surface drawn meanwhile.
-  if (custom && $("formula").getAttribute("aria-invalid") !== "true") {
-    $("formula").value = app.state.custom.formula;
-    const [[x0, x1], [y0, y1]] = app.state.custom.domain;
-    for (const [id, v] of [["domain-x0", x0], ["domain-x1", x1], ["domain-y0", y0], ["domain-y1", y1]]) $(id).value = String(v);
-  }
-  $("surface-description").textContent = surface().description[language()];
-  const box = $("surface-params");
-  box.replaceChildren(
-    ...surface().params.map((p) =>
-      slider({
-        id: `param-${p.name}`,
-        label: (p.labels || {})[language()] || p.name,
-        min: p.min,
-        max: p.max,
-        step: (p.max - p.min) / 200,
-        value: app.state.params[p.name] ?? p.default,
-        onInput: (v) => {
-          app.state.params[p.name] = v;
-          changed({ grid: true });
-        },
-      }),
-    ),
-  );
-  // Minibatch noise does nothing at full batch: say so beside its slider.
-  const noise = $("param-noise");
-  if (noise) {
-    const hint = document.createElement("p");
-    hint.className = "description";
-    hint.id = "noise-hint";
-    hint.textContent = t("noise_full_batch");
-    hint.hidden = app.state.batch > 0 && app.state.batch < surface().n_examples;
-    noise.closest("label").after(hint);
-  }
-  $("batch-size").max = String(surface().n_examples);
-  const test = $("show-test");
-  test.disabled = !surface().has_test_set;
-  test.checked = app.state.test && surface().has_test_set;
-  test.parentElement.title = surface().has_test_set ? "" : t("no_test");
-}
+const controlsView = createControlsView({
+  app,
+  t,
+  language,
+  surface: () => surface(),
+  onParam: (name, value) => {
+    app.state.params[name] = value;
+    changed({ grid: true });
+  },
+});
+const buildSurfacePicker = () => controlsView.render();
+const syncControls = () => controlsView.sync();
+const showFormulaError = (err, note, formula) => controlsView.showFormulaError(err, note, formula);
 
 // The optimizer panel (optimizerview.js).
 const optimizerView = createOptimizerView({ app, t, surface: () => surface(), changed: (options) => changed(options), writeHash: () => writeHash() });
 const buildOptimizer = () => optimizerView.render();
 const buildConfigTabs = () => optimizerView.renderTabs();
-
-function syncControls() {
-  $("steps").max = String(app.catalog.limits.max_steps);
-  $("seed").max = String(app.catalog.limits.max_seed);
-  $("steps").value = String(app.state.steps);
-  $("batch-size").value = String(app.state.batch);
-  $("seed").value = String(app.state.seed);
-  $("language").value = app.state.lang;
-  $("speed").value = String(app.state.speed);
-  for (const radio of document.querySelectorAll("input[name=view]")) radio.checked = radio.value === app.state.view;
-}
 
 // --- running ------------------------------------------------------------------------------
 
@@ -198,24 +127,6 @@ let pending = null;
 
 function writeHash() {
   history.replaceState(null, "", toHash(app.state));
-}
-
-// The typed formula: checked and drawn by the server. A refused one keeps the last good
-// formula in place and shows where the new one is wrong.
-function showFormulaError(err, note = "") {
-  const box = $("formula-error");
-  if (!err) {
-    box.hidden = true;
-    box.replaceChildren();
-    $("formula").removeAttribute("aria-invalid");
-    return;
-  }
-  const caret = err instanceof FormulaError ? `${" ".repeat(err.column - 1)}${"^".repeat(Math.max(1, err.endColumn - err.column + 1))}` : "";
-  const text = err instanceof FormulaError ? $("formula").value.slice(0, 300) : "";
-  box.textContent = [text, caret, err.message, note].filter(Boolean).join("\n");
-  box.hidden = false;
-  $("formula").setAttribute("aria-invalid", "true");
-  if (err instanceof FormulaError) $("formula").setSelectionRange(err.column - 1, err.endColumn);
 }
 
 async function loadCustom(custom) {
@@ -226,12 +137,9 @@ async function loadCustom(custom) {
   app.grid = { train: surfaceModel(answer), test: null, traces: null, critical: [] };
 }
 
-async function applyFormula() {
-  const domain = [
-    [Number($("domain-x0").value), Number($("domain-x1").value)],
-    [Number($("domain-y0").value), Number($("domain-y1").value)],
-  ];
-  const custom = { formula: $("formula").value, domain };
+// The typed formula: checked and drawn by the server. A refused one keeps the last good
+// formula in place and shows where the new one is wrong.
+async function applyFormula(custom) {
   try {
     await loadCustom(custom);
   } catch (err) {
@@ -254,9 +162,7 @@ async function loadGrid() {
     } catch (err) {
       // A formula from a link that the server refuses: the box keeps it and the caret points
       // into it; the default formula is drawn meanwhile, and the error says so.
-      const refused = app.state.custom;
-      $("formula").value = refused.formula;
-      showFormulaError(err, t("formula_default_drawn"));
+      showFormulaError(err, t("formula_default_drawn"), app.state.custom.formula);
       await loadCustom(defaultCustom());
       buildSurfacePicker();
     }
@@ -356,189 +262,31 @@ const stream = new RunStream({
   },
 });
 
-// --- drawing ------------------------------------------------------------------------------
+// --- the surface view (surfaceview.js) ------------------------------------------------------
 
-function heightOf(loss) {
-  return loss; // the 3-D view's height is the loss itself
-}
-
-// The surface view at step `time` as a Plotly figure. In 3-D it is the whole view; in the
-// contour view it is the still part (the runs are on the canvas layer, paintLayer) and only
-// the legend names the configurations.
-function surfaceFigure(time) {
-  const s = surface();
-  const marked = { ...s, critical_points: app.grid.critical };
-  const three = app.state.view === "3d";
-  const showTest = app.state.test && app.grid.test !== null;
-  const title = s.title[language()];
-  const data = [];
-  if (three) {
-    data.push(...surface3dTraces(app.grid.train, showTest ? app.grid.test : null, { train: t("train_surface"), test: t("test_surface") }));
-    data.push(criticalPointTrace(marked, t("critical_points"), app.grid.train));
-  } else {
-    if (!app.grid.traces) {
-      // Built once per grid: the same objects let Plotly.react skip recomputing the contours.
-      app.grid.traces = { train: contourTrace(app.grid.train), test: app.grid.test ? testContourTrace(app.grid.test, t("test_surface")) : null };
-    }
-    data.push(app.grid.traces.train);
-    if (showTest) data.push(app.grid.traces.test);
-    if (app.basins) {
-      const names = {
-        title: t("basins_for", { config: labels()[app.basins.config] || `#${app.basins.config + 1}` }),
-        basin: (p) => t("basin_of", { where: pointLabel(p) }),
-        other: t("end_other_minima"),
-        none: t("basin_none"),
-      };
-      data.push(basinTrace(app.basins), ...basinLegend(app.basins, names));
-    }
-    data.push(criticalPointTrace(marked, t("critical_points")));
-  }
-  if (app.analysis) data.push(...eigenTraces(app.analysis, app.analysisPoint, s, three ? app.grid.train : null));
-  if (three) {
-    data.push(...trajectoryTraces(app.run, time, labels(), { z: heightOf, divergedName: t("diverged") }));
-    data.push(...selectedTraces(app.run, time, app.state.selected, { z: heightOf, name: t("selected") }));
-  } else if (app.run) {
-    data.push(...legendTraces(labels(), { diverged: app.anyDiverged, divergedName: t("diverged") }));
-  }
-  return { data, layout: scaled(three ? layout3d(s, title) : surfaceLayout(s, title), app.fontScale) };
-}
-
-function reactSurface() {
-  if (!app.grid || !window.Plotly) return null;
-  const fig = surfaceFigure(app.time);
-  return window.Plotly.react("surface-plot", fig.data, fig.layout, PLOT_CONFIG);
-}
-
-// An object's identity as a number, for the key of what the still figure shows.
-const identities = new WeakMap();
-let lastIdentity = 0;
-function identity(object) {
-  if (object === null || object === undefined) return 0;
-  if (!identities.has(object)) identities.set(object, ++lastIdentity);
-  return identities.get(object);
-}
-
-// Everything the contour view's Plotly figure depends on; the time and the run's positions
-// are not in it (they are the canvas layer's).
-function stillKey() {
-  return [
-    app.state.surface,
-    identity(app.grid),
-    app.state.test,
-    identity(app.basins),
-    identity(app.analysis),
-    app.run ? labels().join("|") : "",
-    app.anyDiverged,
-    language(),
-  ].join("#");
-}
-
-// Data coordinates → pixels of the plot (Plotly's own axis maps), and the plot area.
-function plotView(gd) {
-  const L = gd._fullLayout;
-  const m = L._size;
-  return { left: m.l, top: m.t, width: m.w, height: m.h, px: (x) => m.l + L.xaxis.l2p(x), py: (y) => m.t + L.yaxis.l2p(y) };
-}
-
-// Which configurations (and whether the diverged crosses) were switched off in the legend.
-function hiddenParts(gd) {
-  const hidden = { configs: [], diverged: false };
-  (gd.data || []).forEach((trace, i) => {
-    const off = gd._fullData && gd._fullData[i] ? gd._fullData[i].visible === "legendonly" : false;
-    if (trace.meta && typeof trace.meta.config === "number") hidden.configs[trace.meta.config] = off;
-    if (trace.meta && trace.meta.diverged) hidden.diverged = off;
-  });
-  return hidden;
-}
-
-function contourShown(gd) {
-  return app.state.view !== "3d" && app.grid !== null && gd._fullLayout !== undefined && gd._fullLayout.xaxis !== undefined && gd._fullLayout.scene === undefined;
-}
-
-// The moving part of the contour view at app.time, on the canvas over the plot: a few
-// milliseconds, where a Plotly redraw takes a hundred or more.
-function paintLayer() {
-  const gd = $("surface-plot");
-  const canvas = $("moving-layer");
-  const ratio = window.devicePixelRatio || 1;
-  const width = gd.clientWidth;
-  const heightPx = gd.clientHeight;
-  if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(heightPx * ratio)) {
-    canvas.width = Math.round(width * ratio);
-    canvas.height = Math.round(heightPx * ratio);
-    canvas.style.width = `${width}px`;
-    canvas.style.height = `${heightPx}px`;
-  }
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(1, 0, 0, 1, 0, 0);
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
-  if (!contourShown(gd)) {
-    app.drawn = null;
-    return;
-  }
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  app.drawn = movingScene(app.run, app.time, app.state.selected, surface().domain, hiddenParts(gd));
-  paintScene(ctx, app.run, app.drawn, plotView(gd));
-}
-
-// One draw of the surface at a time, at most one per animation frame, always of the newest
-// state: requests made while a draw is in flight are merged into the next one, so a fast
-// stream or playback never queues up stale frames. Plotly redraws only when the still part
-// changed (or in 3-D); otherwise only the canvas layer is repainted.
-const painter = { scheduled: false, busy: false, key: null };
-
-function drawSurface() {
-  if (painter.scheduled) return;
-  painter.scheduled = true;
-  requestAnimationFrame(paint);
-}
-
-async function paint() {
-  if (painter.busy) {
-    requestAnimationFrame(paint);
-    return;
-  }
-  painter.scheduled = false;
-  painter.busy = true;
-  try {
-    const key = app.state.view === "3d" ? null : stillKey();
-    if (key === null || key !== painter.key) {
-      painter.key = key;
-      // A draw that never settles must not stop all later ones.
-      await Promise.race([reactSurface(), new Promise((resolve) => setTimeout(resolve, 2000))]);
-    }
-    paintLayer();
-  } catch (err) {
-    painter.key = null;
-    throw err;
-  } finally {
-    painter.busy = false;
-  }
-  afterDraw();
-}
-
-// Bookkeeping after each draw: the frame count while playing and the timing stamps that
-// bench/browser.py reads.
-function afterDraw() {
-  const now = performance.now();
-  if (app.playing) {
-    app.playback.frames += 1;
-    app.playback.until = now;
-  }
-  const run = app.run;
-  if (!run || run.filled === 0) return;
-  if (app.timing.firstDrawAt < app.timing.changedAt) app.timing.firstDrawAt = now;
-  if (run.divergedAt !== null && app.time === run.steps && app.timing.doneDrawAt < app.timing.changedAt) app.timing.doneDrawAt = now;
-}
-
+const surfaceView = createSurfaceView({
+  app,
+  t,
+  language,
+  labels,
+  surface: () => surface(),
+  plotConfig: PLOT_CONFIG,
+  onSelect: (config, start) => select_(config, start),
+  onAnalyze: (point) => showAnalysis(point),
+  onAddStart: (point) => {
+    app.state.starts.clicks.push(point);
+    changed();
+  },
+});
+const drawSurface = () => surfaceView.draw();
+const reactSurface = () => surfaceView.react();
 // Whether drawing is still to happen (the tests wait for it), and a full redraw (the tests
 // check that it gives the same picture as the canvas layer moved on its own).
-app.rendering = () => painter.scheduled || painter.busy;
+app.rendering = () => surfaceView.rendering();
 app.redraw = () => {
-  painter.key = null; // Plotly too, not only the canvas layer
+  surfaceView.forget();
   drawSurface();
 };
-
 
 // The charts (chartview.js).
 const chartView = createChartView({ app, t, language, labels, status: (text) => status(text), getTiming, plotConfig: PLOT_CONFIG });
@@ -664,13 +412,9 @@ const exportView = createExportView({
   app,
   t,
   status: (text) => status(text),
-  surfaceFigure: (time) => surfaceFigure(time),
-  contourShown: (gd) => contourShown(gd),
-  // The canvas layer's moving part at step `time`, painted into a context.
-  paintMoving: (ctx, time) => {
-    const gd = $("surface-plot");
-    paintScene(ctx, app.run, movingScene(app.run, time, app.state.selected, surface().domain, hiddenParts(gd)), plotView(gd));
-  },
+  surfaceFigure: (time) => surfaceView.figure(time),
+  contourShown: (gd) => surfaceView.contourShown(gd),
+  paintMoving: (ctx, time) => surfaceView.paintMoving(ctx, time),
 });
 
 // --- wiring ------------------------------------------------------------------------------
@@ -725,7 +469,7 @@ function setPresenting(on) {
   document.documentElement.classList.toggle("present", on);
   $("present").setAttribute("aria-pressed", String(on));
   app.fontScale = on ? 1.5 : 1;
-  painter.key = null;
+  surfaceView.forget();
   // The plots' boxes changed with the layout: Plotly measures them again on a resize.
   requestAnimationFrame(() => {
     if ($("surface-plot").layout) window.Plotly.Plots.resize($("surface-plot"));
@@ -751,51 +495,38 @@ function wire() {
     showSelected();
     writeHash();
   });
-  $("surface").addEventListener("change", () => {
-    app.state = switchSurface(app.state, $("surface").value, app.catalog);
-    app.custom = null;
-    showFormulaError(null);
-    app.analysis = null;
-    render();
-    changed({ grid: true });
-  });
-  $("formula-apply").addEventListener("click", applyFormula);
-  for (const id of ["formula", "domain-x0", "domain-x1", "domain-y0", "domain-y1"]) {
-    $(id).addEventListener("keydown", (event) => {
-      if (event.key === "Enter") {
-        event.preventDefault();
-        applyFormula();
+  controlsView.bind({
+    onSurface: (name) => {
+      app.state = switchSurface(app.state, name, app.catalog);
+      app.custom = null;
+      showFormulaError(null);
+      app.analysis = null;
+      render();
+      changed({ grid: true });
+    },
+    onFormula: applyFormula,
+    onStarts: (kind, count) => {
+      if (kind === "random") app.state = addRandomStarts(app.state, count, app.catalog);
+      else if (kind === "grid") app.state = addGridStarts(app.state);
+      else if (kind === "defaults") app.state = addDefaultStarts(app.state);
+      else {
+        app.state = clearStarts(app.state);
+        app.run = null;
       }
-    });
-  }
-  $("add-random").addEventListener("click", () => {
-    app.state = addRandomStarts(app.state, $("random-count").value, app.catalog);
-    changed();
-  });
-  $("add-grid").addEventListener("click", () => {
-    app.state = addGridStarts(app.state);
-    changed();
-  });
-  $("default-starts").addEventListener("click", () => {
-    app.state = addDefaultStarts(app.state);
-    changed();
-  });
-  $("clear-starts").addEventListener("click", () => {
-    app.state = clearStarts(app.state);
-    app.run = null;
-    changed();
-  });
-  for (const [id, key] of [["steps", "steps"], ["batch-size", "batch"], ["seed", "seed"]]) {
-    $(id).addEventListener("change", () => {
-      const limits = app.catalog.limits;
-      const limit = { steps: limits.max_steps, batch: surface().n_examples, seed: limits.max_seed }[key];
-      const v = Math.max(key === "steps" ? 1 : 0, Math.min(limit, Math.round(Number($(id).value) || 0)));
-      app.state[key] = v;
-      $(id).value = String(v);
+      changed();
+    },
+    onField: (key, value) => {
+      app.state[key] = value;
       if (key === "batch") buildSurfacePicker(); // the noise slider's full-batch hint
       changed();
-    });
-  }
+    },
+    onView: (view) => setView(view),
+    onTest: (shown) => {
+      app.state.test = shown;
+      writeHash();
+      drawSurface();
+    },
+  });
   $("play").addEventListener("click", play);
   $("stop").addEventListener("click", () => stream.cancel());
   $("step-back").addEventListener("click", () => stepBy(-1));
@@ -807,12 +538,6 @@ function wire() {
   $("time").addEventListener("input", () => {
     stopPlaying();
     setTime(Number($("time").value));
-  });
-  for (const radio of document.querySelectorAll("input[name=view]")) radio.addEventListener("change", () => setView(radio.value));
-  $("show-test").addEventListener("change", () => {
-    app.state.test = $("show-test").checked;
-    writeHash();
-    drawSurface();
   });
   hessianView.bind();
   lessonView.bind();
@@ -840,41 +565,6 @@ function wire() {
     if (!action || (tag === "BUTTON" && event.key === " ")) return;
     event.preventDefault();
     action();
-  });
-}
-
-function wirePlotClicks() {
-  const plot = $("surface-plot");
-  // The canvas layer follows the plot: zoom, pan, resize, a legend entry clicked off.
-  for (const name of ["plotly_afterplot", "plotly_relayouting", "plotly_restyle"]) plot.on(name, paintLayer);
-  plot.on("plotly_click", (event) => {
-    if (contourShown(plot) && app.drawn && event.event) {
-      // A start's dot on the canvas layer: follow it, and analyse where it is.
-      const box = $("moving-layer").getBoundingClientRect();
-      const hit = nearestDot(app.drawn, plotView(plot), event.event.clientX - box.left, event.event.clientY - box.top);
-      if (hit) {
-        const dots = app.drawn.configs[hit.config].dots;
-        select_(hit.config, hit.start);
-        showAnalysis([dots.x[hit.start], dots.y[hit.start]]);
-        return;
-      }
-    }
-    const p = event.points && event.points[0];
-    if (!p || p.x === undefined || p.y === undefined) return;
-    const point = [Number(p.x), Number(p.y)];
-    const meta = p.data && p.data.meta;
-    if (meta && typeof meta.dots === "number") {
-      // A start's dot in 3-D.
-      select_(meta.dots, p.pointNumber);
-      showAnalysis(point);
-      return;
-    }
-    const mode = document.querySelector("input[name=click-mode]:checked").value;
-    if (mode === "analyze") showAnalysis(point);
-    else {
-      app.state.starts.clicks.push(point);
-      changed();
-    }
   });
 }
 
@@ -910,7 +600,7 @@ async function start() {
   await loadGrid();
   await reactSurface(); // now, not on the next frame: the click handlers attach to the plot it makes
   drawCharts();
-  wirePlotClicks();
+  surfaceView.bindClicks();
   changed();
   if (scene) {
     // A link or a reload into a lesson scene: the state is the link's; the scene's panels too.
