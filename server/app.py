@@ -21,7 +21,7 @@ from errorscape.server.access import TRANSPORT_KEY, ConnectionCount, host_allowe
 from errorscape.server.compute import ComputeGate
 from errorscape.server.memory import trim_after_work
 from errorscape.server.requests import TooLarge
-from errorscape.server.routes import analyze, basin, custom, health, lessons, limits, optimizers, run, stream, timing
+from errorscape.server.routes import analyze, basin, custom, health, lessons, limits, nets, optimizers, run, stream, timing
 from errorscape.server.routes import surfaces as surfaces_route
 from errorscape.server.settings import Settings
 from errorscape.server.static_files import plotly_js, static_dir
@@ -185,7 +185,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def on_too_large(request: Any, exc: TooLarge) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, status_code=413)
 
-    for module in (health, limits, surfaces_route, custom, optimizers, run, analyze, basin, lessons, timing, stream):
+    for module in (health, limits, surfaces_route, custom, optimizers, run, analyze, basin, lessons, timing, stream, nets):
         app.include_router(module.router)
     app.openapi = lambda: _openapi_with_limits(app, settings)  # type: ignore[method-assign]
 

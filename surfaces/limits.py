@@ -21,3 +21,14 @@ MAX_NET_WIDTH = 1024  # units in a hidden layer
 MAX_HESSIAN_PARAMS = 4096  # parameters for a full Hessian (its P × P matrix and eigendecomposition)
 MAX_NET_FLOATS = 1 << 28  # floats a network run may keep (checkpoints [C, K, N, P] above all)
 MAX_PLANE_SIDE = MAX_GRID_SIDE  # points per side of a loss plane
+
+# The network lab in the server (a browser's request): small enough to answer while a person
+# waits, and for every network's full Hessian.
+MAX_LAB_NETWORKS = 256  # networks per lab run
+MAX_LAB_STEPS = 20_000  # steps per lab run
+MAX_LAB_POINTS = 2048  # training or test points of a lab task
+MAX_LAB_PARAMS = 1 << 15  # parameters of a lab network (the full Hessian stops at MAX_HESSIAN_PARAMS)
+MAX_LAB_DEPTH = 16  # hidden layers of a lab network
+MAX_LAB_WORK = 20_000_000_000  # configurations × networks × steps × batch × parameters (multiply-adds, about)
+MAX_LAB_RECORDS = 200  # records of a lab run's curves (steps between records grow with the run)
+MAX_LAB_CHECKPOINTS = 50  # parameter checkpoints kept per network for its path on a plane

@@ -128,12 +128,11 @@ class StreamSession:
                 await self.stop()
                 await self.send_json({"type": "cancelled", "run": self.run_id})
             return
-        if kind != "run":
-            await self.error('expected a JSON object with "type": "run" or "cancel"')
+        if kind != self.start_type:
+            await self.error(f'expected a JSON object with "type": "{self.start_type}" or "cancel"')
             return
         try:
-            req = RunMessage.model_validate_json(text)
-            kwargs = run_arguments(req, self.settings, self.settings.max_point_steps, "")
+            kwargs = self.arguments(text)
         except TooLarge as err:
             await self.error(err.detail)
             return
@@ -145,6 +144,13 @@ class StreamSession:
         self.cancel = asyncio.Event()
         self.task = asyncio.create_task(self.stream(self.run_id, kwargs, self.cancel))
 
+    start_type = "run"  # the message type that starts work on this socket
+
+    def arguments(self, text: str) -> Any:
+        """The work a start message asks for, checked (raises ValueError or TooLarge)."""
+        req = RunMessage.model_validate_json(text)
+        return run_arguments(req, self.settings, self.settings.max_point_steps, "")
+
     async def stop(self) -> None:
         """Stop the run in flight after its current chunk, and wait until it has."""
         self.cancel.set()
@@ -153,7 +159,7 @@ class StreamSession:
                 await self.task
             self.task = None
 
-    async def stream(self, run_id: int, kwargs: dict[str, Any], cancel: asyncio.Event) -> None:
+    async def stream(self, run_id: int, kwargs: Any, cancel: asyncio.Event) -> None:
         gate = self.gate()
         compiled_before = surfaces.compilation_count()
         compute_s = 0.0
@@ -272,6 +278,11 @@ def _end_points(kwargs: dict[str, Any], end: np.ndarray) -> tuple[list[list[floa
 
 @router.websocket("/ws/run")
 async def ws_run(ws: WebSocket, settings: SettingsDep) -> None:
+    await serve_socket(ws, settings, StreamSession)
+
+
+async def serve_socket(ws: WebSocket, settings: Settings, session: type[StreamSession]) -> None:
+    """Admits a WebSocket (its origin, the connection limits) and serves it with ``session``."""
     if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host"), settings):
         # Before accepting: the handshake is answered 403, and no page of another origin can
         # drive this server (a local server is reachable from any page the browser shows).
@@ -285,6 +296,6 @@ async def ws_run(ws: WebSocket, settings: SettingsDep) -> None:
         await ws.close(code=1013, reason=refused)
         return
     try:
-        await StreamSession(ws, settings, lambda: compute_gate(ws)).serve()
+        await session(ws, settings, lambda: compute_gate(ws)).serve()
     finally:
         connections.release(client)

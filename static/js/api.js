@@ -141,3 +141,89 @@ export class RunStream {
     }
   }
 }
+
+// --- the network lab ---------------------------------------------------------------------
+
+export const getNets = () => json("api/nets");
+
+function post(path, body) {
+  return json(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+}
+
+// About one network of a lab run (`pick`: {config, network}); the server trains the run again
+// if it no longer keeps it.
+export const netsField = (spec, pick, grid = 61) => post("api/nets/field", { spec, ...pick, grid });
+export const netsPlane = (spec, pick, kind, grid, span) => post("api/nets/plane", { spec, ...pick, kind, grid, span });
+export const netsHessian = (spec, pick) => post("api/nets/hessian", { spec, ...pick });
+
+export const LAB_MEASURES = ["train_loss", "test_loss", "train_acc", "test_acc", "grad_norm"];
+
+// The lab's WebSocket: JSON messages. A run's records fill `run.records[measure][c]`, one row
+// [N networks] per record step (`run.steps`); null is a diverged network.
+export class NetsStream {
+  constructor({ onStart, onFrame, onDone, onError, onCancelled }) {
+    this.handlers = { onStart, onFrame, onDone, onError, onCancelled };
+    this.socket = null;
+    this.pending = null;
+    this.current = null;
+  }
+
+  connect() {
+    const url = new URL("ws/nets", window.location.href);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    this.socket = new WebSocket(url);
+    this.socket.onopen = () => {
+      if (this.pending) this.socket.send(this.pending);
+      this.pending = null;
+    };
+    this.socket.onmessage = (event) => this.receive(JSON.parse(event.data));
+    this.socket.onclose = () => {
+      this.socket = null;
+    };
+  }
+
+  train(spec) {
+    const message = JSON.stringify({ type: "train", ...spec });
+    if (!this.socket) this.connect();
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(message);
+    else this.pending = message;
+  }
+
+  cancel() {
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ type: "cancel" }));
+  }
+
+  receive(message) {
+    const run = this.current;
+    if (message.type === "start") {
+      this.current = {
+        id: message.run,
+        configs: message.configs,
+        networks: message.networks,
+        totalSteps: message.steps,
+        params: message.params,
+        batchSize: message.batch_size,
+        task: message.task,
+        steps: [],
+        records: Object.fromEntries(LAB_MEASURES.map((m) => [m, Array.from({ length: message.configs }, () => [])])),
+        done: 0,
+        divergedAt: null,
+        finished: false,
+      };
+      this.handlers.onStart(this.current);
+    } else if (message.type === "frame" && run && message.run === run.id) {
+      run.steps.push(...message.steps);
+      for (const m of LAB_MEASURES) message[m].forEach((rows, c) => run.records[m][c].push(...rows));
+      run.done = message.done;
+      run.divergedAt = message.diverged_at;
+      this.handlers.onFrame(run);
+    } else if (message.type === "done" && run && message.run === run.id) {
+      run.finished = true;
+      this.handlers.onDone(run, message);
+    } else if (message.type === "cancelled" && run && message.run === run.id) {
+      this.handlers.onCancelled(run);
+    } else if (message.type === "error") {
+      this.handlers.onError(message.detail);
+    }
+  }
+}

@@ -1,6 +1,6 @@
 // The one module that touches the DOM: builds the controls, keeps them and the URL in step
 // with the state, streams runs and draws them with Plotly.
-import { analyze, basinMap, getCustom, getGrid, getHealth, getLessons, getLimits, getOptimizers, getSurfaces, getTiming, RunStream } from "./api.js";
+import { analyze, basinMap, getCustom, getGrid, getHealth, getLessons, getLimits, getNets, getOptimizers, getSurfaces, getTiming, RunStream } from "./api.js";
 import { createChartView } from "./chartview.js";
 import { createControlsView } from "./controlsview.js";
 import { language, setLanguage, t } from "./i18n.js";
@@ -23,6 +23,8 @@ import { runLabels } from "./labels.js";
 import { createLessonView } from "./lessonview.js";
 import { createExportView } from "./exportview.js";
 import { createHessianView } from "./hessianview.js";
+import { labFromHash, sanitizeLab } from "./labstate.js";
+import { createLabView } from "./labview.js";
 import { createOptimizerView } from "./optimizerview.js";
 import { createSurfaceView } from "./surfaceview.js";
 import { stepsPerFrame } from "./playback.js";
@@ -70,6 +72,9 @@ const app = {
   batchTiming: null, // GET /api/timing, fetched when a scene first shows it
   chart: "grad", // the chart beside the loss chart (CHART_TABS)
   fontScale: 1, // 1.5 in presentation mode
+  mode: "surfaces", // or "nets": the network lab
+  nets: null, // GET /api/nets
+  lab: null, // the network lab's state (labstate.js)
 };
 window.errorscape = app; // for people poking at the page, and for its tests and benchmark
 
@@ -125,8 +130,13 @@ const buildConfigTabs = () => optimizerView.renderTabs();
 
 let pending = null;
 
+// The URL holds the surfaces' state, the mode, and in the network lab the lab's state.
+function pageHash() {
+  return toHash(app.mode === "nets" ? { ...app.state, mode: app.mode, lab: app.lab } : app.state);
+}
+
 function writeHash() {
-  history.replaceState(null, "", toHash(app.state));
+  history.replaceState(null, "", pageHash());
 }
 
 async function loadCustom(custom) {
@@ -417,6 +427,53 @@ const exportView = createExportView({
   paintMoving: (ctx, time) => surfaceView.paintMoving(ctx, time),
 });
 
+// --- the network lab (labview.js) ------------------------------------------------------------
+
+// The lab's state as the optimizer panel reads and replaces it.
+const labHolder = {
+  get state() {
+    return app.lab;
+  },
+  set state(value) {
+    app.lab = value;
+  },
+  get catalog() {
+    return app.catalog;
+  },
+};
+let labView = null;
+
+function createLab() {
+  labView = createLabView({ holder: labHolder, nets: () => app.nets, t, language, plotConfig: PLOT_CONFIG, writeHash, fontScale: () => app.fontScale });
+  labView.bind();
+}
+
+// Surfaces or networks: one of the two labs on the screen; the lesson text goes with it.
+function setMode(mode) {
+  if (mode === "nets" && !labView) mode = "surfaces"; // the server offers no network lab
+  app.mode = mode;
+  const nets = mode === "nets";
+  $("surface-lab").hidden = nets;
+  $("nets-lab").hidden = !nets;
+  $("mode-surfaces").setAttribute("aria-selected", String(!nets));
+  $("mode-nets").setAttribute("aria-selected", String(nets));
+  const side = nets ? $("lab-side") : $("hessian");
+  side.prepend($("welcome"), $("lesson-text"));
+  if (nets) labView.show();
+  else if (!surfacesStarted) {
+    if (labView) labView.hide();
+    startSurfaces();
+  } else {
+    if (labView) labView.hide();
+    requestAnimationFrame(() => {
+      if ($("surface-plot").layout) window.Plotly.Plots.resize($("surface-plot"));
+      app.redraw();
+      chartView.redrawAll();
+    });
+  }
+  writeHash();
+}
+
 // --- wiring ------------------------------------------------------------------------------
 
 function render() {
@@ -427,6 +484,7 @@ function render() {
   syncControls();
   renderLesson();
   exportView.render();
+  if (labView && app.mode === "nets") labView.render();
 }
 
 // --- lessons and the general guide ------------------------------------------------------------
@@ -456,7 +514,18 @@ function renderLesson() {
 function showScene(i, k) {
   const scene = app.lessons[i].scenes[k];
   app.lesson = { lesson: i, scene: k };
+  if (scene.lab) {
+    // A scene about networks: the lab's state is the scene's, the surfaces' stays the person's.
+    app.state = { ...app.state, lesson: { lesson: app.lessons[i].id, scene: scene.id } };
+    app.lab = sanitizeLab({ ...scene.lab, chart: scene.chart }, app.nets, app.catalog);
+    render();
+    setMode("nets");
+    labView.render();
+    labView.changed();
+    return;
+  }
   app.state = sceneState(app.lessons[i], scene, app.state, app.catalog);
+  if (app.mode !== "surfaces") setMode("surfaces");
   clearAnalysis();
   render();
   changed({ grid: true });
@@ -475,6 +544,7 @@ function setPresenting(on) {
     if ($("surface-plot").layout) window.Plotly.Plots.resize($("surface-plot"));
     drawSurface();
     chartView.redrawAll();
+    if (labView && app.mode === "nets") labView.redrawAll();
   });
 }
 
@@ -542,6 +612,8 @@ function wire() {
   hessianView.bind();
   lessonView.bind();
   chartView.bind();
+  $("mode-surfaces").addEventListener("click", () => setMode("surfaces"));
+  $("mode-nets").addEventListener("click", () => setMode("nets"));
   $("present").addEventListener("click", () => setPresenting(!document.documentElement.classList.contains("present")));
   $("basin-map").addEventListener("click", showBasins);
   exportView.bind();
@@ -561,7 +633,7 @@ function wire() {
       3: () => setView(app.state.view === "3d" ? "contour" : "3d"),
       p: () => setPresenting(!document.documentElement.classList.contains("present")),
     };
-    const action = actions[event.key];
+    const action = app.mode === "nets" && event.key !== "p" ? null : actions[event.key];
     if (!action || (tag === "BUTTON" && event.key === " ")) return;
     event.preventDefault();
     action();
@@ -580,7 +652,8 @@ async function waitForWarmUp() {
 }
 
 async function start() {
-  const [catalogue, optimizers, limits] = await Promise.all([getSurfaces(), getOptimizers(), getLimits()]);
+  const [catalogue, optimizers, limits, nets] = await Promise.all([getSurfaces(), getOptimizers(), getLimits(), getNets().catch(() => null)]);
+  app.nets = nets;
   app.surfaces = catalogue;
   app.optax = optimizers.optax;
   app.catalog = { surfaces: catalogue, fields: optimizers.fields, presets: optimizers.presets, optax: optimizers.optax, limits };
@@ -594,15 +667,32 @@ async function start() {
   }
   app.state = fromHash(window.location.hash, app.catalog);
   const scene = lessonFromState();
+  if (app.nets) {
+    ({ mode: app.mode, lab: app.lab } = labFromHash(window.location.hash, app.nets, app.catalog));
+    createLab();
+  }
   render();
   wire();
+  if (app.mode === "nets") {
+    setMode("nets");
+    return;
+  }
+  await startSurfaces(scene);
+}
+
+// The surfaces' first draw and run: at the start, or when the page opened in the network lab,
+// at the first switch to the surfaces (a hidden plot has no size to draw at).
+let surfacesStarted = false;
+async function startSurfaces(scene = null) {
+  if (surfacesStarted) return;
+  surfacesStarted = true;
   await waitForWarmUp();
   await loadGrid();
   await reactSurface(); // now, not on the next frame: the click handlers attach to the plot it makes
   drawCharts();
   surfaceView.bindClicks();
   changed();
-  if (scene) {
+  if (scene && !scene.lab) {
     // A link or a reload into a lesson scene: the state is the link's; the scene's panels too.
     if (scene.analyze) showAnalysis(scene.analyze);
     showChart(scene.chart);
@@ -622,11 +712,19 @@ function lessonFromState() {
 }
 
 window.addEventListener("hashchange", () => {
-  const next = fromHash(window.location.hash, app.catalog);
-  if (toHash(next) === toHash(app.state)) return;
-  app.state = next;
+  if (window.location.hash === pageHash()) return;
+  app.state = fromHash(window.location.hash, app.catalog);
   lessonFromState();
-  render();
+  if (app.nets) {
+    const { mode, lab } = labFromHash(window.location.hash, app.nets, app.catalog);
+    app.lab = lab;
+    render();
+    setMode(mode);
+    if (mode === "nets") {
+      labView.changed();
+      return;
+    }
+  } else render();
   changed({ grid: true });
 });
 

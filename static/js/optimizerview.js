@@ -6,8 +6,11 @@ import { COLORS } from "./palette.js";
 import { addConfig, configFromPreset, fieldShown, isOptax, maxConfigs, optaxConfig, removeConfig, setConfigBatch } from "./state.js";
 import { select, slider } from "./widgets.js";
 
-export function createOptimizerView({ app, t, surface, changed, writeHash }) {
-  const $ = (id) => document.getElementById(id);
+// `prefix` goes before every element id this view reads or makes: the network lab has its own
+// panel ("lab-"), built by a second view over the lab's state.
+export function createOptimizerView({ app, t, surface, changed, writeHash, prefix = "" }) {
+  const $ = (id) => document.getElementById(prefix + id);
+  const idOf = (id) => prefix + id;
 
   function buildConfigTabs() {
     const tabs = $("config-tabs");
@@ -29,7 +32,7 @@ export function createOptimizerView({ app, t, surface, changed, writeHash }) {
     });
     const add = document.createElement("button");
     add.type = "button";
-    add.id = "add-config";
+    add.id = idOf("add-config");
     add.textContent = t("add_config");
     add.disabled = app.state.configs.length >= maxConfigs(app.catalog);
     add.addEventListener("click", () => {
@@ -39,7 +42,7 @@ export function createOptimizerView({ app, t, surface, changed, writeHash }) {
     });
     const remove = document.createElement("button");
     remove.type = "button";
-    remove.id = "remove-config";
+    remove.id = idOf("remove-config");
     remove.textContent = t("remove_config");
     remove.disabled = app.state.configs.length <= 1;
     remove.addEventListener("click", () => {
@@ -56,13 +59,13 @@ export function createOptimizerView({ app, t, surface, changed, writeHash }) {
     const text = document.createElement("span");
     text.textContent = t("rule");
     const sel = document.createElement("select");
-    sel.id = "rule";
+    sel.id = idOf("rule");
     sel.setAttribute("aria-label", t("rule"));
     const lecture = document.createElement("option");
     lecture.value = "lecture";
     lecture.textContent = t("lecture_rule");
     sel.append(lecture);
-    for (const entry of app.optax) {
+    for (const entry of app.catalog.optax) {
       const o = document.createElement("option");
       o.value = entry.name;
       o.textContent = `optax.${entry.name}`;
@@ -71,7 +74,7 @@ export function createOptimizerView({ app, t, surface, changed, writeHash }) {
     }
     sel.value = isOptax(config) ? config.optax : "lecture";
     sel.addEventListener("change", () => {
-      const entry = app.optax.find((o) => o.name === sel.value);
+      const entry = app.catalog.optax.find((o) => o.name === sel.value);
       app.state.configs[app.state.active] = entry ? optaxConfig(entry) : configFromPreset(Object.keys(app.catalog.presets)[0], app.catalog);
       buildOptimizer();
       changed();
@@ -82,7 +85,7 @@ export function createOptimizerView({ app, t, surface, changed, writeHash }) {
 
   // Controls of an optax optimizer: a slider per (traced) hyperparameter, a list per static value.
   function optaxControls(config) {
-    const entry = app.optax.find((o) => o.name === config.optax);
+    const entry = app.catalog.optax.find((o) => o.name === config.optax);
     const note = document.createElement("p");
     note.className = "description";
     note.textContent = `${entry.description}. ${t("optax_note")}`;
@@ -96,9 +99,9 @@ export function createOptimizerView({ app, t, surface, changed, writeHash }) {
       if (h.log) {
         const lo = Math.floor(Math.log10(Math.min(h.default, 1e-5)));
         const hi = Math.log10(h.max);
-        controls.push(slider({ id: `hyper-${h.name}`, label: h.name, min: lo, max: hi, step: 0.01, value: Math.max(config.hyper[h.name], 10 ** lo), log: true, onInput }));
+        controls.push(slider({ id: idOf(`hyper-${h.name}`), label: h.name, min: lo, max: hi, step: 0.01, value: Math.max(config.hyper[h.name], 10 ** lo), log: true, onInput }));
       } else {
-        controls.push(slider({ id: `hyper-${h.name}`, label: h.name, min: h.min, max: h.max, step: (h.max - h.min) / 1000, value: config.hyper[h.name], onInput }));
+        controls.push(slider({ id: idOf(`hyper-${h.name}`), label: h.name, min: h.min, max: h.max, step: (h.max - h.min) / 1000, value: config.hyper[h.name], onInput }));
       }
     }
     for (const st of entry.static) {
@@ -107,7 +110,7 @@ export function createOptimizerView({ app, t, surface, changed, writeHash }) {
       text.textContent = `${st.name} (${t("static_note")})`;
       wrap.title = st.note;
       const sel = document.createElement("select");
-      sel.id = `static-${st.name}`;
+      sel.id = idOf(`static-${st.name}`);
       sel.setAttribute("aria-label", st.name);
       st.choices.forEach((choice, k) => {
         const o = document.createElement("option");
@@ -130,11 +133,11 @@ export function createOptimizerView({ app, t, surface, changed, writeHash }) {
   function fieldSlider(field, value, onInput) {
     if (field.log) {
       const lo = Math.log10(field.control_min);
-      return slider({ id: field.name, label: t(field.name), min: lo, max: Math.log10(field.control_max), step: 0.01, value: Math.max(value, 10 ** lo), log: true, onInput });
+      return slider({ id: idOf(field.name), label: t(field.name), min: lo, max: Math.log10(field.control_max), step: 0.01, value: Math.max(value, 10 ** lo), log: true, onInput });
     }
     const step = field.integer ? 1 : (field.control_max - field.control_min) / 1000;
     const format = field.integer ? (v) => String(v) : undefined;
-    return slider({ id: field.name, label: t(field.name), min: field.control_min, max: field.control_max, step, value, format, onInput });
+    return slider({ id: idOf(field.name), label: t(field.name), min: field.control_min, max: field.control_max, step, value, format, onInput });
   }
 
   function buildOptimizer() {
@@ -145,7 +148,7 @@ export function createOptimizerView({ app, t, surface, changed, writeHash }) {
       ...Object.keys(app.catalog.presets).map((name) => {
         const b = document.createElement("button");
         b.type = "button";
-        b.id = `preset-${name}`;
+        b.id = idOf(`preset-${name}`);
         b.textContent = name;
         b.addEventListener("click", () => {
           app.state.configs[app.state.active] = configFromPreset(name, app.catalog);
@@ -174,7 +177,7 @@ export function createOptimizerView({ app, t, surface, changed, writeHash }) {
     const controls = [rulePicker(config), configBatchInput()];
     for (const field of app.catalog.fields) {
       if (field.kind === "choice") {
-        controls.push(select({ id: field.name, label: t(field.name), options: field.choices, value: config[field.name], onChange: rebuild(field.name), name: t }));
+        controls.push(select({ id: idOf(field.name), label: t(field.name), options: field.choices, value: config[field.name], onChange: rebuild(field.name), name: t }));
       } else if (field.control && fieldShown(field, config)) {
         controls.push(fieldSlider(field, config[field.name], set(field.name)));
       }
@@ -191,7 +194,7 @@ export function createOptimizerView({ app, t, surface, changed, writeHash }) {
     text.textContent = t("config_batch");
     const input = document.createElement("input");
     input.type = "number";
-    input.id = "config-batch";
+    input.id = idOf("config-batch");
     input.min = "0";
     input.max = String(surface().n_examples);
     input.placeholder = t("config_batch_same");

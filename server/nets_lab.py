@@ -1,0 +1,374 @@
+"""The network lab behind the server: a lab request → errorscape.nets arguments (with the lab's
+limits), the runs kept for the plane and Hessian requests that follow them, and what those
+answer.  Training is seeded, so a run that is no longer kept is trained again, to the same
+bits, when a later request needs it."""
+
+from __future__ import annotations
+
+import collections
+import math
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from errorscape import nets
+from errorscape.nets.field import field
+from errorscape.nets.landscape import project
+from errorscape.nets.tasks import TASKS
+from errorscape.nets.train import NetChunk
+from errorscape.server.nets_models import LabSpec, Pick
+from errorscape.server.requests import TooLarge
+from errorscape.server.serialize import finite_float, finite_list
+from errorscape.surfaces.errors import FieldError
+from errorscape.surfaces.limits import (
+    MAX_HESSIAN_PARAMS,
+    MAX_LAB_CHECKPOINTS,
+    MAX_LAB_PARAMS,
+    MAX_LAB_RECORDS,
+    MAX_LAB_WORK,
+)
+
+KEPT_RUNS = 4  # recent runs kept for the requests about them
+KEPT_FLOATS = 1 << 25  # at most this many parameters kept over all of them (128 MiB)
+HW_NETWORKS = 32  # networks of the minimum-ratio-against-loss figure (a full Hessian each)
+HW_MAX_PARAMS = 1024  # … only while each Hessian is quick
+# What the lab shows first: Adam at 0.01 trains every task here within a thousand steps.
+DEFAULT_TASK = "moons"
+DEFAULT_OPTIMIZER = {"preset": "adam", "lr": 0.01}
+DEFAULT_PLANE = "pca"  # the plane the path spans: the whole path in view (a random plane shows a dot)
+
+
+@dataclass(frozen=True)
+class LabArgs:
+    task: nets.Task
+    model: nets.Model
+    optimizers: list[dict[str, Any]]
+    networks: int
+    steps: int
+    batch_size: list[int]
+    seed: int
+    record_every: int
+    checkpoint_every: int  # a multiple of record_every
+
+    def train_kwargs(self) -> dict[str, Any]:
+        return {
+            "task": self.task,
+            "model": self.model,
+            "optimizers": self.optimizers,
+            "networks": self.networks,
+            "steps": self.steps,
+            "batch_size": self.batch_size,
+            "seed": self.seed,
+            "record_every": self.record_every,
+        }
+
+
+def choice_value(member: Any) -> str:
+    """A request's choice (a member of nets_models' choice enums) as the name the core takes."""
+    return str(member.value)
+
+
+def lab_args(spec: LabSpec) -> LabArgs:
+    """The request as errorscape.nets arguments; a FieldError names what is out of range, a
+    TooLarge what is over the lab's limits."""
+    t = spec.task
+    try:
+        task = nets.task(t.name.value, t.n_train, t.n_test, t.noise, t.shift, t.label_noise, t.seed, t.feature_scale)
+    except FieldError as err:
+        raise err.within("task") from None
+    m = spec.model
+    model = nets.Model(tuple(m.hidden), choice_value(m.activation), choice_value(m.norm), choice_value(m.loss), m.init_scale)
+    params = model.size(task)
+    if params > MAX_LAB_PARAMS:
+        raise TooLarge(f"model: at most {MAX_LAB_PARAMS} parameters per network in the lab; this one has {params}")
+    n = len(task.y_train)
+    configs = len(spec.optimizers)
+    sizes = spec.batch_size if isinstance(spec.batch_size, list) else [spec.batch_size] * configs
+    if len(sizes) != configs:
+        raise FieldError(("batch_size",), f"give one batch size, or one per configuration ({configs})")
+    if any(b is not None and b > n for b in sizes):
+        raise FieldError(("batch_size",), f"at most n_train = {n} (null: full batch)")
+    batch = [n if b is None else int(b) for b in sizes]
+    work = spec.networks * spec.steps * params * sum(batch)
+    if work > MAX_LAB_WORK:
+        raise TooLarge(
+            f"run too large: networks × steps × parameters × batch size (summed over configurations) must be at most {MAX_LAB_WORK:.0e}"
+        )
+    record_every = max(1, math.ceil(spec.steps / MAX_LAB_RECORDS))
+    checkpoint_every = record_every * max(1, math.ceil(spec.steps / record_every / MAX_LAB_CHECKPOINTS))
+    return LabArgs(
+        task,
+        model,
+        [o.as_engine_spec() for o in spec.optimizers],
+        spec.networks,
+        spec.steps,
+        batch,
+        spec.seed,
+        record_every,
+        checkpoint_every,
+    )
+
+
+@dataclass
+class LabRun:
+    """What the later requests need of a run: the final parameters [C, N, P], thinned
+    checkpoints [C, K, N, P] at ``checkpoint_steps`` [K], the final training loss [C, N]."""
+
+    final: np.ndarray
+    checkpoints: np.ndarray
+    checkpoint_steps: np.ndarray
+    final_train_loss: np.ndarray
+
+
+class RunStore:
+    """The recent runs, by request; thread-safe (the compute threads read and write it)."""
+
+    def __init__(self) -> None:
+        self._runs: collections.OrderedDict[str, LabRun] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> LabRun | None:
+        with self._lock:
+            run = self._runs.get(key)
+            if run is not None:
+                self._runs.move_to_end(key)
+            return run
+
+    def put(self, key: str, run: LabRun) -> None:
+        with self._lock:
+            self._runs[key] = run
+            self._runs.move_to_end(key)
+            while len(self._runs) > KEPT_RUNS or (
+                len(self._runs) > 1 and sum(r.checkpoints.size for r in self._runs.values()) > KEPT_FLOATS
+            ):
+                self._runs.popitem(last=False)
+
+
+STORE = RunStore()
+
+
+def run_key(spec: LabSpec) -> str:
+    return spec.model_dump_json(exclude={"type"} if hasattr(spec, "type") else None)
+
+
+class Collector:
+    """Gathers a streamed run's chunks into a LabRun."""
+
+    def __init__(self, args: LabArgs) -> None:
+        self.args = args
+        self.steps: list[np.ndarray] = []
+        self.checkpoints: list[np.ndarray] = []
+        self.last: NetChunk | None = None
+
+    def add(self, chunk: NetChunk) -> None:
+        keep = chunk.steps % self.args.checkpoint_every == 0
+        keep |= chunk.steps == self.args.steps
+        if chunk.checkpoints is not None and keep.any():
+            self.steps.append(chunk.steps[keep])
+            self.checkpoints.append(np.array(chunk.checkpoints[:, keep], np.float32))
+        self.last = chunk
+
+    def run(self) -> LabRun:
+        assert self.last is not None
+        return LabRun(
+            final=np.array(self.last.params, np.float32),
+            checkpoints=np.concatenate(self.checkpoints, axis=1),
+            checkpoint_steps=np.concatenate(self.steps),
+            final_train_loss=np.array(self.last.train_loss[:, -1], np.float64),
+        )
+
+
+def chunks(args: LabArgs) -> Iterator[NetChunk]:
+    return nets.train_chunks(**args.train_kwargs(), checkpoints=True)
+
+
+def lab_run(spec: LabSpec) -> tuple[LabArgs, LabRun]:
+    """The run a request names: kept, or trained again (seeded: the same numbers)."""
+    args = lab_args(spec)
+    key = run_key(spec)
+    run = STORE.get(key)
+    if run is None:
+        collect = Collector(args)
+        for chunk in chunks(args):
+            collect.add(chunk)
+        run = collect.run()
+        STORE.put(key, run)
+    return args, run
+
+
+def _picked(run: LabRun, pick: Pick) -> np.ndarray:
+    c, n, _ = run.final.shape
+    if pick.config >= c or pick.network >= n:
+        raise FieldError(("network",), f"the run has {c} configurations and {n} networks")
+    theta = run.final[pick.config, pick.network]
+    if not np.all(np.isfinite(theta)):
+        raise FieldError(("network",), "this network diverged: its parameters are not finite")
+    return theta
+
+
+def chunk_message(chunk: NetChunk, run_id: int) -> dict[str, Any]:
+    """A chunk's records as the stream sends them: [C][k][N] per measure, null for NaN."""
+
+    def rows(a: np.ndarray) -> Any:
+        return finite_list(a)
+
+    return {
+        "type": "frame",
+        "run": run_id,
+        "steps": chunk.steps.tolist(),
+        "train_loss": rows(chunk.train_loss),
+        "test_loss": rows(chunk.test_loss),
+        "train_acc": rows(chunk.train_acc),
+        "test_acc": rows(chunk.test_acc),
+        "grad_norm": rows(chunk.grad_norm),
+        "done": chunk.done,
+        "total": chunk.total,
+        "diverged_at": chunk.diverged_at.tolist(),
+    }
+
+
+def task_points(task: nets.Task) -> dict[str, Any]:
+    """The task's points for its picture: inputs (2-D: both axes; 1-D: x), labels or targets."""
+    return {
+        "kind": task.kind,
+        "classes": task.classes,
+        "input_dim": task.input_dim,
+        "x_train": finite_list(task.x_train[:, :2]),
+        "y_train": finite_list(task.y_train),
+        "x_test": finite_list(task.x_test[:, :2]),
+        "y_test": finite_list(task.y_test),
+    }
+
+
+def field_answer(spec: LabSpec, pick: Pick, grid: int) -> dict[str, Any]:
+    args, run = lab_run(spec)
+    f = field(args.task, args.model, _picked(run, pick), grid)
+    return {
+        "x": finite_list(f.x),
+        "y": None if f.y is None else finite_list(f.y),
+        "value": finite_list(f.value),
+        "confidence": None if f.confidence is None else finite_list(f.confidence),
+    }
+
+
+def plane_answer(spec: LabSpec, pick: Pick, kind: str, grid: int, span: float) -> dict[str, Any]:
+    """The loss on a plane around the picked network, its path, and the other configurations'
+    networks of the same initialisation, projected (a ``points`` plane holds the first two)."""
+    args, run = lab_run(spec)
+    center = _picked(run, pick)
+    path = run.checkpoints[pick.config, :, pick.network]
+    path = path[np.all(np.isfinite(path), axis=1)]
+    others = [c for c in range(run.final.shape[0]) if c != pick.config and np.all(np.isfinite(run.final[c, pick.network]))]
+    points = run.final[others, pick.network] if others else None
+    if kind == "points" and (points is None or len(points) < 2):
+        raise FieldError(("kind",), "a points plane needs two other configurations' networks that did not diverge")
+    p = nets.plane(
+        args.task,
+        args.model,
+        center,
+        kind=kind,
+        points=points[:2] if kind == "points" and points is not None else None,
+        path=path,
+        n=grid,
+        span=span,
+        seed=args.seed,
+    )
+    other_paths = []
+    for c in others:
+        pc = run.checkpoints[c, :, pick.network]
+        pc = pc[np.all(np.isfinite(pc), axis=1)]
+        xy = project(p.directions, p.center, pc) if len(pc) else np.zeros((0, 2))
+        other_paths.append({"config": c, "x": finite_list(xy[:, 0]), "y": finite_list(xy[:, 1])})
+    assert p.path_xy is not None
+    return {
+        "kind": p.kind,
+        "x": finite_list(p.x),
+        "y": finite_list(p.y),
+        "train": finite_list(p.train),
+        "test": finite_list(p.test),
+        "path": {"config": pick.config, "x": finite_list(p.path_xy[:, 0]), "y": finite_list(p.path_xy[:, 1])},
+        "others": other_paths,
+    }
+
+
+def hessian_answer(spec: LabSpec, pick: Pick) -> dict[str, Any]:
+    """The picked network's spectrum and verdicts, λmax along its training (against 2/η: the
+    edge of stability), and — for small networks — the minimum ratio against the training loss
+    over the configuration's networks (the homework's figure, full and per-layer)."""
+    args, run = lab_run(spec)
+    theta = _picked(run, pick)
+    if theta.size > MAX_HESSIAN_PARAMS:
+        raise TooLarge(f"a full Hessian needs at most {MAX_HESSIAN_PARAMS} parameters")
+    h = nets.hessian(args.task, args.model, theta)
+    path = run.checkpoints[pick.config, :, pick.network]
+    alive = np.all(np.isfinite(path), axis=1)
+    sharp = nets.sharpness(args.task, args.model, path[alive]) if alive.any() else np.zeros(0)
+    answer: dict[str, Any] = {
+        "eigenvalues": finite_list(h.eigenvalues),
+        "lambda_max": finite_float(h.lambda_max),
+        "minimum_ratio": finite_float(h.minimum_ratio),
+        "flat_share": finite_float(h.flat_share),
+        "positive_share": finite_float(h.positive_share),
+        "per_layer_ratio": finite_float(h.per_layer_ratio),
+        "params": int(theta.size),
+        "sharpness": {"steps": run.checkpoint_steps[alive].tolist(), "lambda_max": finite_list(sharp)},
+        "networks": None,
+    }
+    if theta.size <= HW_MAX_PARAMS:
+        finals = run.final[pick.config, :HW_NETWORKS]
+        ok = np.all(np.isfinite(finals), axis=1)
+        if ok.any():
+            hs = nets.hessian(args.task, args.model, finals[ok])
+            answer["networks"] = {
+                "network": np.flatnonzero(ok).tolist(),
+                "train_loss": finite_list(run.final_train_loss[pick.config, :HW_NETWORKS][ok]),
+                "minimum_ratio": finite_list(hs.minimum_ratio),
+                "per_layer_ratio": finite_list(hs.per_layer_ratio),
+            }
+    return answer
+
+
+def catalogue() -> dict[str, Any]:
+    """GET /api/nets: the tasks, the model's choices and the lab's limits, declared once."""
+    from errorscape.nets.landscape import PLANE_KIND, SPAN
+    from errorscape.nets.model import ACTIVATION, INIT_SCALE, LOSS, NORM
+    from errorscape.nets.tasks import FEATURE_SCALE, LABEL_NOISE, SHIFT
+    from errorscape.surfaces import limits
+
+    defaults = LabSpec.model_validate({"task": {"name": DEFAULT_TASK}, "optimizers": [DEFAULT_OPTIMIZER]}).model_dump(mode="json")
+    return {
+        "defaults": {
+            **{k: defaults[k] for k in ("task", "model", "networks", "steps", "batch_size", "seed")},
+            **DEFAULT_OPTIMIZER,
+            "plane": DEFAULT_PLANE,
+        },
+        "tasks": [
+            {
+                "name": name,
+                "kind": s.kind,
+                "classes": s.classes,
+                "description": s.description,
+                "size": s.size,
+                "noise": s.noise.listing(),
+            }
+            for name, s in TASKS.items()
+        ],
+        "task_fields": [f.listing() for f in (SHIFT, LABEL_NOISE, FEATURE_SCALE)],
+        "model_fields": [f.listing() for f in (ACTIVATION, NORM, LOSS, INIT_SCALE)],
+        "plane_fields": [f.listing() for f in (PLANE_KIND, SPAN)],
+        "limits": {
+            "max_networks": limits.MAX_LAB_NETWORKS,
+            "max_steps": limits.MAX_LAB_STEPS,
+            "max_points": limits.MAX_LAB_POINTS,
+            "max_params": limits.MAX_LAB_PARAMS,
+            "max_depth": limits.MAX_LAB_DEPTH,
+            "max_width": limits.MAX_NET_WIDTH,
+            "max_work": limits.MAX_LAB_WORK,
+            "max_plane": limits.MAX_PLANE_SIDE,
+            "hw_networks": HW_NETWORKS,
+            "hw_max_params": HW_MAX_PARAMS,
+        },
+    }

@@ -1,0 +1,161 @@
+"""The network lab: GET /api/nets (what it offers), POST /api/nets/field, /plane, /hessian (about
+one network of a run) and WebSocket /ws/nets (a run streamed: progress, curves, Stop).
+
+Over /ws/nets the client sends ``{"type": "train", ...the fields of LabSpec}`` (a new one
+supersedes the run in flight) or ``{"type": "cancel"}``; the server answers ``start`` (the
+task's points and the run's shape), ``frame`` messages (records [C][k][N] per measure), then
+``done`` — or ``cancelled`` / ``error``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+from fastapi.responses import Response
+
+from errorscape.server.compute import Busy
+from errorscape.server.dependencies import GateDep, SettingsDep
+from errorscape.server.errors import error_detail
+from errorscape.server.models import ErrorResponse
+from errorscape.server.nets_lab import (
+    STORE,
+    Collector,
+    LabArgs,
+    catalogue,
+    choice_value,
+    chunk_message,
+    chunks,
+    field_answer,
+    hessian_answer,
+    lab_args,
+    plane_answer,
+    run_key,
+    task_points,
+)
+from errorscape.server.nets_models import FieldRequest, HessianRequest, LabSpec, PlaneRequest, TrainMessage
+from errorscape.server.routes.stream import ClientTooSlow, StreamSession, serve_socket
+
+router = APIRouter(tags=["nets"])
+log = logging.getLogger("errorscape")
+ERRORS: dict[int | str, dict[str, Any]] = {413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}}
+
+
+def _json(data: Any) -> Response:
+    # allow_nan=False: a NaN that slipped past finite_list is a bug, never a response.
+    return Response(json.dumps(data, allow_nan=False), media_type="application/json")
+
+
+@router.get("/api/nets", description="The lab's tasks, the model's choices and fields, and the lab's limits.")
+async def nets_catalogue() -> Response:
+    return _json(catalogue())
+
+
+@router.post(
+    "/api/nets/field",
+    responses=ERRORS,
+    description="What the picked network predicts over the task's inputs: the class and its probability on a grid "
+    "(2-D tasks), or the fitted curve (1-D).  The run is trained again if it is no longer kept.",
+)
+async def nets_field(req: FieldRequest, gate: GateDep) -> Response:
+    lab_args(req.spec)  # refused before it queues
+    return await gate.run(lambda: _json(field_answer(req.spec, req, req.grid)))
+
+
+@router.post(
+    "/api/nets/plane",
+    responses=ERRORS,
+    description="Training and test loss on a plane through the picked network (filter-normalised random, PCA of its "
+    "path, or through the other configurations' networks), with its path and theirs projected.",
+)
+async def nets_plane(req: PlaneRequest, gate: GateDep) -> Response:
+    lab_args(req.spec)
+    return await gate.run(lambda: _json(plane_answer(req.spec, req, choice_value(req.kind), req.grid, req.span)))
+
+
+@router.post(
+    "/api/nets/hessian",
+    responses=ERRORS,
+    description="The picked network's Hessian spectrum, minimum ratio, flat share, λmax along its training, and the "
+    "minimum ratio against training loss over its configuration's networks.",
+)
+async def nets_hessian(req: HessianRequest, gate: GateDep) -> Response:
+    lab_args(req.spec)
+    return await gate.run(lambda: _json(hessian_answer(req.spec, req)))
+
+
+class NetsSession(StreamSession):
+    start_type = "train"
+
+    def arguments(self, text: str) -> Any:
+        msg = TrainMessage.model_validate_json(text)
+        spec = LabSpec.model_validate(msg.model_dump(exclude={"type"}))
+        return spec, lab_args(spec)
+
+    async def stream(self, run_id: int, kwargs: Any, cancel: asyncio.Event) -> None:
+        spec, args = kwargs
+        assert isinstance(args, LabArgs)
+        gate = self.gate()
+        started = time.perf_counter()
+        try:
+            parts = await gate.run(lambda: chunks(args))
+            collect = Collector(args)
+            await self.send_json(
+                {
+                    "type": "start",
+                    "run": run_id,
+                    "configs": len(args.optimizers),
+                    "networks": args.networks,
+                    "steps": args.steps,
+                    "record_every": args.record_every,
+                    "batch_size": args.batch_size,
+                    "params": args.model.size(args.task),
+                    "task": task_points(args.task),
+                }
+            )
+
+            def step() -> dict[str, Any] | None:
+                chunk = next(parts, None)
+                if chunk is None:
+                    return None
+                collect.add(chunk)
+                return chunk_message(chunk, run_id)
+
+            while not cancel.is_set():
+                message = await gate.run(step)
+                if message is None or cancel.is_set():
+                    break
+                await self.send_json(message)
+            if cancel.is_set() or collect.last is None:
+                return
+            run = collect.run()
+            STORE.put(run_key(spec), run)
+            diverged = collect.last.diverged_at
+            await self.send_json(
+                {
+                    "type": "done",
+                    "run": run_id,
+                    "diverged": int((diverged >= 0).sum()),
+                    "compute_ms": round((time.perf_counter() - started) * 1000.0, 3),
+                }
+            )
+        except ClientTooSlow:
+            log.info("nets run %s: the client did not read in time; closed", run_id)
+        except Busy:
+            await self.error("the server is busy; retry shortly", run=run_id, retry_after=Busy.retry_after_s)
+        except ValueError as err:
+            await self.error(error_detail(err), run=run_id)
+        except Exception:  # a closed socket mid-send, or a bug: never take the server down
+            if self.open:
+                log.exception("nets run %s failed", run_id)
+                with contextlib.suppress(Exception):
+                    await self.error("internal error", run=run_id)
+
+
+@router.websocket("/ws/nets")
+async def ws_nets(ws: WebSocket, settings: SettingsDep) -> None:
+    await serve_socket(ws, settings, NetsSession)
