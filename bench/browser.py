@@ -8,6 +8,9 @@
   new run (its first 100-step frame), to the redraw of the finished run, and to the charts
   under it drawn too. The server's own
   compute time for the run (from its `done` message) is shown beside.
+* The network lab: 64 networks of 2-16-16-2 on the moons x 1,000 steps; the learning-rate
+  slider moved, timed to the first redrawn training curve, the finished run, and the picked
+  network's loss plane and Hessian spectrum after it.
 * Frame rate: 1,000 and 10,000 random starts x 300 steps played at 1x; frames are those
   painted (playback keeps time and skips steps when painting is slower than the screen; the
   screen's own rate, 60 frames/s, is the ceiling).
@@ -67,6 +70,40 @@ def slider_latency(page: Page, base: str, moves: int) -> dict:
     return {"first": first, "done": done, "charts": charts, "compute": compute}
 
 
+LAB_READY = (
+    "() => { const l = window.errorscape && window.errorscape.labRun;"
+    " return !!(l && l.run && l.run.finished && l.hessian && (l.plane || l.planeError)); }"
+)
+
+
+def lab_latency(page: Page, base: str, moves: int) -> dict:
+    """The network lab: 64 networks of 2-16-16-2 on the moons × 1,000 steps; the learning-rate
+    slider moved, and the time from the event to the first redrawn training curve (the first
+    200-step frame), to the finished run, and to the picked network's plane and spectrum."""
+    page.goto("about:blank")
+    page.goto(base + "/#" + urllib.parse.quote(json.dumps({"mode": "nets", "lab": {"networks": 64, "steps": 1000}})))
+    page.wait_for_function(LAB_READY, timeout=300_000)
+    out: dict[str, list[float]] = {"first": [], "done": [], "plane": [], "spectrum": []}
+    for i in range(moves + 2):  # the first two warm the compiles
+        run_id = page.evaluate("() => window.errorscape.labRun.run.id")
+        page.evaluate(
+            """(v) => { const s = document.getElementById('lab-lr'); s.value = String(v); s.dispatchEvent(new Event('input')); }""",
+            -2 + 0.01 * (i % 2 + 1),
+        )
+        page.wait_for_function(
+            f"() => {{ const l = window.errorscape.labRun; const t = l.timing; return l.run.id !== {run_id}"
+            " && t.planeAt > t.changedAt && t.spectrumAt > t.changedAt && t.firstCurveAt > t.changedAt; }",
+            timeout=300_000,
+        )
+        t = page.evaluate("() => window.errorscape.labRun.timing")
+        if i >= 2:
+            out["first"].append(t["firstCurveAt"] - t["changedAt"])
+            out["done"].append(t["doneAt"] - t["changedAt"])
+            out["plane"].append(t["planeAt"] - t["doneAt"])
+            out["spectrum"].append(t["spectrumAt"] - t["doneAt"])
+    return out
+
+
 def frame_rate(page: Page) -> tuple[float, int]:
     page.evaluate("() => { window.errorscape.time = 0; document.getElementById('play').click(); }")
     page.wait_for_function("() => !window.errorscape.playing && !window.errorscape.rendering()", timeout=300_000)
@@ -100,6 +137,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"slider -> finished run drawn:        {summary(lat['done'])}")
             print(f"slider -> charts drawn too:          {summary(lat['charts'])}")
             print(f"server compute per run:              median {statistics.median(lat['compute']):.0f} ms")
+            lab = lab_latency(page, base, max(3, args.moves // 4))
+            print(f"lab: slider -> first training curve (64 nets x 1000 steps): {summary(lab['first'])}")
+            print(f"lab: slider -> run finished:                              {summary(lab['done'])}")
+            print(f"lab: run finished -> plane drawn:                         {summary(lab['plane'])}")
+            print(f"lab: run finished -> spectrum drawn:                      {summary(lab['spectrum'])}")
             for n in (1000, 10000):
                 open_state(
                     page,

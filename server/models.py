@@ -366,7 +366,8 @@ class SceneOut(BaseModel):
     state: dict[str, Any]  # the browser app's state (static/js/state.js), as in its URL hash
     text: dict[str, str]  # language -> what to look at
     analyze: list[float] | None  # open the Hessian panel at this point
-    chart: str  # the chart beside the loss chart the scene talks about (server/lessons.py CHARTS)
+    chart: str  # the chart beside the loss chart the scene talks about (server/lessons.py CHARTS, net_lessons.py LAB_CHARTS)
+    lab: dict[str, Any] | None = None  # a scene of the network lab: the lab's state (static/js/labstate.js)
 
 
 class LessonOut(BaseModel):

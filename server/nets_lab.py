@@ -81,6 +81,7 @@ def lab_args(spec: LabSpec) -> LabArgs:
         raise err.within("task") from None
     m = spec.model
     model = nets.Model(tuple(m.hidden), choice_value(m.activation), choice_value(m.norm), choice_value(m.loss), m.init_scale)
+    model.check_task(task)
     params = model.size(task)
     if params > MAX_LAB_PARAMS:
         raise TooLarge(f"model: at most {MAX_LAB_PARAMS} parameters per network in the lab; this one has {params}")
@@ -295,28 +296,37 @@ def plane_answer(spec: LabSpec, pick: Pick, kind: str, grid: int, span: float) -
 
 
 def hessian_answer(spec: LabSpec, pick: Pick) -> dict[str, Any]:
-    """The picked network's spectrum and verdicts, λmax along its training (against 2/η: the
-    edge of stability), and — for small networks — the minimum ratio against the training loss
-    over the configuration's networks (the homework's figure, full and per-layer)."""
+    """The picked network's spectrum and verdicts (null above MAX_HESSIAN_PARAMS parameters,
+    where only λmax is computed), λmax along its training (against 2/η: the edge of
+    stability), each configuration's median λmax at the end, and — for small networks — the
+    minimum ratio against the training loss over the configuration's networks (the homework's
+    figure, full and per-layer)."""
     args, run = lab_run(spec)
     theta = _picked(run, pick)
-    if theta.size > MAX_HESSIAN_PARAMS:
-        raise TooLarge(f"a full Hessian needs at most {MAX_HESSIAN_PARAMS} parameters")
-    h = nets.hessian(args.task, args.model, theta)
     path = run.checkpoints[pick.config, :, pick.network]
     alive = np.all(np.isfinite(path), axis=1)
     sharp = nets.sharpness(args.task, args.model, path[alive]) if alive.any() else np.zeros(0)
     answer: dict[str, Any] = {
-        "eigenvalues": finite_list(h.eigenvalues),
-        "lambda_max": finite_float(h.lambda_max),
-        "minimum_ratio": finite_float(h.minimum_ratio),
-        "flat_share": finite_float(h.flat_share),
-        "positive_share": finite_float(h.positive_share),
-        "per_layer_ratio": finite_float(h.per_layer_ratio),
         "params": int(theta.size),
         "sharpness": {"steps": run.checkpoint_steps[alive].tolist(), "lambda_max": finite_list(sharp)},
         "networks": None,
+        "lambda_max_by_config": _sharpness_by_config(args, run),
     }
+    if theta.size > MAX_HESSIAN_PARAMS:
+        # Too many parameters for the whole matrix: λmax by Lanczos, no spectrum.
+        none = dict.fromkeys(("eigenvalues", "minimum_ratio", "flat_share", "positive_share", "per_layer_ratio"))
+        return {**answer, **none, "lambda_max": finite_float(nets.sharpness(args.task, args.model, theta))}
+    h = nets.hessian(args.task, args.model, theta)
+    answer.update(
+        {
+            "eigenvalues": finite_list(h.eigenvalues),
+            "lambda_max": finite_float(h.lambda_max),
+            "minimum_ratio": finite_float(h.minimum_ratio),
+            "flat_share": finite_float(h.flat_share),
+            "positive_share": finite_float(h.positive_share),
+            "per_layer_ratio": finite_float(h.per_layer_ratio),
+        }
+    )
     if theta.size <= HW_MAX_PARAMS:
         finals = run.final[pick.config, :HW_NETWORKS]
         ok = np.all(np.isfinite(finals), axis=1)
@@ -331,11 +341,21 @@ def hessian_answer(spec: LabSpec, pick: Pick) -> dict[str, Any]:
     return answer
 
 
+def _sharpness_by_config(args: LabArgs, run: LabRun) -> list[float | None]:
+    """Each configuration's median λmax over its first networks at the end (Lanczos), null
+    where all diverged: how sharp each configuration's minima are."""
+    out: list[float | None] = []
+    for finals in run.final[:, :HW_NETWORKS]:
+        ok = finals[np.all(np.isfinite(finals), axis=1)]
+        out.append(finite_float(np.median(nets.sharpness(args.task, args.model, ok))) if len(ok) else None)
+    return out
+
+
 def catalogue() -> dict[str, Any]:
     """GET /api/nets: the tasks, the model's choices and the lab's limits, declared once."""
     from errorscape.nets.landscape import PLANE_KIND, SPAN
-    from errorscape.nets.model import ACTIVATION, INIT_SCALE, LOSS, NORM
-    from errorscape.nets.tasks import FEATURE_SCALE, LABEL_NOISE, SHIFT
+    from errorscape.nets.model import ACTIVATION, INIT_SCALE, LOSS, NORM, losses_for
+    from errorscape.nets.tasks import FEATURE_SCALE, LABEL_NOISE, SHIFT, task_available
     from errorscape.surfaces import limits
 
     defaults = LabSpec.model_validate({"task": {"name": DEFAULT_TASK}, "optimizers": [DEFAULT_OPTIMIZER]}).model_dump(mode="json")
@@ -353,6 +373,8 @@ def catalogue() -> dict[str, Any]:
                 "description": s.description,
                 "size": s.size,
                 "noise": s.noise.listing(),
+                "losses": list(losses_for(s.kind)),
+                "available": task_available(name),
             }
             for name, s in TASKS.items()
         ],

@@ -28,6 +28,7 @@ from errorscape.server.lessons import (
     get_lesson,
     get_scene,
 )
+from errorscape.server.net_lessons import NET_LESSONS
 from errorscape.server.settings import Settings
 from errorscape.surfaces.critical import analyze
 from errorscape.surfaces.timing import measure
@@ -93,14 +94,14 @@ def test_the_guide_links_every_branch_to_existing_lessons_and_every_lesson_is_li
 
     walk(GUIDE["root"])
     walk(GUIDE["speed"])
-    ids = {entry["id"] for entry in LESSONS}
+    ids = {entry["id"] for entry in LESSONS + NET_LESSONS}
     assert linked == ids
 
 
 def test_the_api_serves_lessons_and_timing():
     with TestClient(create_app(Settings(warmup=False, allowed_hosts=["testserver"]))) as client:
         body = client.get("/api/lessons").json()
-        assert [entry["id"] for entry in body["lessons"]] == [entry["id"] for entry in LESSONS]
+        assert [entry["id"] for entry in body["lessons"]] == [entry["id"] for entry in LESSONS + NET_LESSONS]
         assert body["guide"]["root"]["children"][2]["id"] == "test-loss"
         t = client.get("/api/timing").json()
         assert t["batch_sizes"][0] == 1 and len(t["update_ms"]) == len(t["epoch_ms"]) == len(t["batch_sizes"])

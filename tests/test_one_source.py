@@ -149,6 +149,8 @@ def _declared_numbers() -> set[float]:
 _MEANS_SOMETHING_ELSE = {
     "stats.js": {0.1, 0.9},  # the 10 % and 90 % quantiles of the band
     "traces.js": {0.9},  # the basin map's opacity
+    "labstate.js": {0.1, 0.9},  # the 10 % and 90 % quantiles of the band
+    "labcharts.js": {0.999},  # a class's colour band stops short of the next class's
 }
 
 

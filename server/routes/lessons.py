@@ -8,13 +8,14 @@ from fastapi import APIRouter
 
 from errorscape.server.lessons import GUIDE, LESSONS
 from errorscape.server.models import LessonsResponse
+from errorscape.server.net_lessons import NET_LESSONS
 
 router = APIRouter(prefix="/api", tags=["lessons"])
 
 
 @functools.cache
 def _lessons() -> LessonsResponse:
-    return LessonsResponse.model_validate({"lessons": LESSONS, "guide": GUIDE})
+    return LessonsResponse.model_validate({"lessons": LESSONS + NET_LESSONS, "guide": GUIDE})
 
 
 @router.get(

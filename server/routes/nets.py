@@ -104,6 +104,8 @@ class NetsSession(StreamSession):
         try:
             parts = await gate.run(lambda: chunks(args))
             collect = Collector(args)
+            if cancel.is_set():
+                return  # superseded or cancelled before it began: nothing of it is sent
             await self.send_json(
                 {
                     "type": "start",

@@ -196,6 +196,7 @@ export class NetsStream {
   receive(message) {
     const run = this.current;
     if (message.type === "start") {
+      if (message.run <= (this.cancelledId || 0)) return; // a run the person already stopped
       this.current = {
         id: message.run,
         configs: message.configs,
@@ -220,8 +221,10 @@ export class NetsStream {
     } else if (message.type === "done" && run && message.run === run.id) {
       run.finished = true;
       this.handlers.onDone(run, message);
-    } else if (message.type === "cancelled" && run && message.run === run.id) {
-      this.handlers.onCancelled(run);
+    } else if (message.type === "cancelled") {
+      // The newest run is the one stopped, even if its start has not come yet.
+      this.cancelledId = message.run;
+      if (run) this.handlers.onCancelled(run);
     } else if (message.type === "error") {
       this.handlers.onError(message.detail);
     }

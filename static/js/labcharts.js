@@ -131,6 +131,8 @@ export function planeTraces(plane, labels, { test = false, names }) {
     const color = COLORS[p.config % COLORS.length];
     out.push({ type: "scatter", mode: "lines+markers", x: p.x, y: p.y, line: { color, width: 2 }, marker: { size: 3, color }, name: labels[p.config] || `#${p.config + 1}` });
   }
+  // Where the networks started (the configurations share their initialisations).
+  if (plane.path.x.length) out.push({ type: "scatter", mode: "markers", x: [plane.path.x[0]], y: [plane.path.y[0]], marker: { symbol: "circle-open", size: 12, color: PICKED, line: { width: 2 } }, name: names.start });
   out.push({ type: "scatter", mode: "markers", x: [0], y: [0], marker: { symbol: "star", size: 14, color: PICKED, line: { color: "#0f172a", width: 1 } }, name: names.picked });
   return out;
 }

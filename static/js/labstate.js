@@ -63,6 +63,7 @@ export function sanitizeLab(raw, nets, catalog) {
     if (f.kind === "choice") s.model[f.name] = f.choices.includes(m[f.name]) ? m[f.name] : f.default;
     else s.model[f.name] = number(m[f.name], f.min, f.max, f.default);
   }
+  if (task.losses && !task.losses.includes(s.model.loss)) s.model.loss = task.losses[0];
   if (Array.isArray(raw.configs) && raw.configs.length) {
     s.configs = raw.configs.slice(0, maxConfigs(catalog)).map((c) => sanitizeConfig(c, catalog));
   }
@@ -127,8 +128,11 @@ export function switchTask(lab, name, nets) {
   if (!task) return lab;
   const cap = task.size ? Math.floor(task.size / 2) : nets.limits.max_points;
   const n_train = Math.min(lab.task.n_train, cap);
+  // A loss the task takes (a regression has no cross-entropy).
+  const loss = task.losses.includes(lab.model.loss) ? lab.model.loss : task.losses[0];
   return {
     ...lab,
+    model: { ...lab.model, loss },
     task: { ...lab.task, name, noise: null, n_train, n_test: Math.min(lab.task.n_test, cap) },
     batch: Math.min(lab.batch, n_train),
     batches: (lab.batches || []).map((b) => (b === null || b === undefined ? null : Math.min(b, n_train))),

@@ -30,7 +30,7 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
     pending: null,
     startedAt: 0,
     shown: false,
-    timing: { changedAt: 0, firstCurveAt: 0, planeAt: 0, spectrumAt: 0 }, // performance.now() stamps for bench/browser.py
+    timing: { changedAt: 0, firstCurveAt: 0, doneAt: 0, planeAt: 0, spectrumAt: 0 }, // performance.now() stamps for bench/browser.py
   };
   const labels = () => holder.state.configs.map((c, i) => {
     const b = labBatch(holder.state, i);
@@ -41,6 +41,7 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
     test: t("lab_test"),
     train: t("lab_train_points"),
     picked: t("lab_picked_short"),
+    start: t("lab_start"),
     fit: t("lab_fit"),
     colorbar: t("lab_log_loss"),
     eigenvalues: t("eigenvalues"),
@@ -63,6 +64,7 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
       lab.run = run;
       lab.field = null;
       lab.plane = null;
+      lab.planeError = null;
       lab.hessian = null;
       $("lab-stop").disabled = false;
       $("lab-progress").value = 0;
@@ -83,6 +85,7 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
       status(t("stopped", { t: run.done, n: run.totalSteps }));
     },
     onDone(run, message) {
+      lab.timing.doneAt = performance.now();
       $("lab-stop").disabled = true;
       $("lab-progress").value = 1;
       status(`${t("done")} · ${run.configs} × ${run.networks} ${t("lab_networks_short")} × ${run.totalSteps} · ${message.diverged} ${t("diverged")} · ${message.compute_ms.toFixed(0)} ms`);
@@ -111,6 +114,9 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
         const o = document.createElement("option");
         o.value = task.name;
         o.textContent = t(`task_${task.name}`);
+        // A task whose data this server lacks (digits without scikit-learn) is named, not offered.
+        o.disabled = !task.available;
+        if (!task.available) o.title = t("lab_task_missing");
         return o;
       }),
     );
@@ -234,32 +240,40 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
   function renderSummary() {
     const run = lab.run;
     const box = $("lab-picked");
+    // [label, text, field, wide, the numbers unrounded (for the tests), the label's meaning]
     const rows = [];
     if (run && run.steps.length) {
       const train = finalMedians(run, "train_loss");
       const test = finalMedians(run, "test_loss");
       const acc = finalMedians(run, "test_acc");
+      const sharpness = lab.hessian && lab.hessian.lambda_max_by_config;
       labels().forEach((name, c) => {
         if (c >= run.configs) return;
-        rows.push([name, `${t("lab_train_loss")} ${fmt(train[c])} · ${t("lab_test_loss")} ${fmt(test[c])}${run.task.kind === "classify" ? ` · ${t("lab_test_acc")} ${fmt(acc[c])}` : ""}`, `summary-${c}`]);
+        const parts = [`${t("lab_train_short")} ${fmt(train[c])}`, `${t("lab_test_short")} ${fmt(test[c])}`];
+        if (run.task.kind === "classify") parts.push(`${t("lab_acc_short")} ${fmt(acc[c])}`);
+        if (sharpness) parts.push(`λmax ${fmt(sharpness[c])}`);
+        const values = { train: train[c], test: test[c], acc: acc[c], lambda: sharpness ? sharpness[c] : null };
+        rows.push([name, parts.join(" · "), `summary-${c}`, true, values, t("lab_summary_meaning")]);
       });
     }
     const h = lab.hessian;
     if (h) {
-      rows.push([t("lab_picked_short"), `#${holder.state.selected.network} · ${labels()[holder.state.selected.config] || ""}`, "picked"]);
-      rows.push([t("minimum_ratio"), fmt(h.minimum_ratio), "minimum-ratio"]);
-      rows.push([t("lab_flat_share"), fmt(h.flat_share), "flat-share"]);
-      rows.push([t("lab_positive_share"), fmt(h.positive_share), "positive-share"]);
-      rows.push([t("lab_ratio_layer"), fmt(h.per_layer_ratio), "per-layer-ratio"]);
-      rows.push(["λmax", fmt(h.lambda_max), "lambda-max"]);
+      rows.push([t("lab_ratio_short"), fmt(h.minimum_ratio), "minimum-ratio", false, null, t("minimum_ratio")]);
+      rows.push([t("lab_flat_short"), fmt(h.flat_share), "flat-share", false, null, t("lab_flat_share")]);
+      rows.push(["λ > 0", fmt(h.positive_share), "positive-share", false, null, t("lab_positive_share")]);
+      rows.push([t("lab_layer_short"), fmt(h.per_layer_ratio), "per-layer-ratio", false, null, t("lab_ratio_layer")]);
+      rows.push(["λmax", fmt(h.lambda_max), "lambda-max", false, null, "λmax"]);
     }
     box.replaceChildren(
-      ...rows.flatMap(([k, v, field]) => {
+      ...rows.flatMap(([k, v, field, wide, values, meaning]) => {
         const dt = document.createElement("dt");
         dt.textContent = k;
+        if (meaning) dt.title = meaning;
         const dd = document.createElement("dd");
         dd.textContent = v;
         dd.dataset.field = field;
+        if (wide) dt.className = dd.className = "wide";
+        if (values) dd.dataset.values = JSON.stringify(values); // the numbers shown, unrounded (for the tests)
         return [dt, dd];
       }),
     );
@@ -316,6 +330,7 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
       })
       .catch((err) => {
         lab.plane = null;
+        lab.planeError = err.message;
         drawPlane(err.message);
       });
     const hessian = netsHessian(spec, pick)
@@ -337,6 +352,7 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
     drawCharts();
     lab.field = null;
     lab.plane = null;
+    lab.planeError = null;
     lab.hessian = null;
     renderSummary();
     lookAtPicked();
@@ -366,8 +382,7 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
     const layout = chartLayout(t(`task_${holder.state.task.name}`), { xTitle: "x₁" });
     layout.yaxis = { ...layout.yaxis, title: { text: task.input_dim === 1 ? "y" : "x₂" } };
     layout.margin = { ...layout.margin, b: 42 };
-    layout.legend = { ...layout.legend, orientation: "h", x: 0, xanchor: "left", y: -0.12, yanchor: "top" };
-    layout.showlegend = task.input_dim === 1;
+    layout.showlegend = task.input_dim === 1; // a curve's legend, in the corner the sine leaves empty
     if (task.input_dim > 2) layout.annotations = [{ text: t("lab_no_picture", { d: task.input_dim }), showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5, font: { color: "#e5e7eb" } }];
     react("lab-task-plot", taskTraces(task, lab.field, names()), layout);
   }
@@ -375,6 +390,7 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
   function drawPlane(error = null) {
     // The paths' colours are the configurations' (the picked-network list names them).
     const layout = chartLayout(t("lab_plane_title"), { xTitle: "α", legend: false });
+    layout.margin = { ...layout.margin, b: 42 };
     layout.yaxis = { ...layout.yaxis, title: { text: "β" } };
     if (error) layout.annotations = [{ text: error, showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5, font: { color: "#e5e7eb" } }];
     react("lab-plane-plot", lab.plane ? planeTraces(lab.plane, labels(), { names: names() }) : [], layout);
@@ -401,8 +417,9 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
       data = labGradTraces(run, labels(), s.selected, names());
       layout = chartLayout(t("lab_grad_title"), { log: true, legend: false });
     } else if (which === "spectrum") {
-      data = spectrumTraces(h, names());
-      layout = chartLayout(h ? t("lab_spectrum_title", { p: h.params }) : t("lab_waiting"), { xTitle: "λ", legend: false });
+      data = h && h.eigenvalues ? spectrumTraces(h, names()) : [];
+      const title = !h ? t("lab_waiting") : h.eigenvalues ? t("lab_spectrum_title", { p: h.params }) : t("lab_spectrum_too_big", { p: h.params });
+      layout = chartLayout(title, { xTitle: "λ", legend: false });
       layout.yaxis = { ...layout.yaxis, type: "log", title: { text: t("lab_count") } };
     } else if (which === "sharpness") {
       const config = s.configs[s.selected.config];
@@ -413,7 +430,7 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
       const title = h && !h.networks ? t("lab_ratio_too_big") : h ? t("lab_ratio_title") : t("lab_waiting");
       layout = chartLayout(title, { xTitle: t("lab_train_loss") });
       layout.xaxis = { ...layout.xaxis, type: "log", exponentformat: "power" };
-      layout.yaxis = { ...layout.yaxis, title: { text: t("minimum_ratio") } };
+      layout.yaxis = { ...layout.yaxis, title: { text: t("lab_ratio_short") } };
     }
     react("lab-second-chart", data, layout);
   }
@@ -467,7 +484,13 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
       changed();
     });
     $("lab-train").addEventListener("click", () => changed());
-    $("lab-stop").addEventListener("click", () => stream.cancel());
+    $("lab-stop").addEventListener("click", () => {
+      // A run about to start (a field's change fires as focus leaves it for this button) is
+      // stopped too: Stop means no training until the next change.
+      if (lab.pending) cancelAnimationFrame(lab.pending);
+      lab.pending = null;
+      stream.cancel();
+    });
     $("lab-plane-kind").addEventListener("change", () => {
       s().plane = $("lab-plane-kind").value;
       writeHash();

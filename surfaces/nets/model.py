@@ -42,6 +42,12 @@ INIT_SCALE = NumberField("init_scale", 0.0, 100.0, 1.0, description="initial wei
 BN_EPS = 1e-5
 
 
+def losses_for(kind: str) -> tuple[str, ...]:
+    """The losses a task of this kind takes: a regression has no classes to take a
+    cross-entropy over."""
+    return LOSS.choices if kind == "classify" else ("mse",)
+
+
 class Layer(NamedTuple):
     """Offsets into θ of one layer's parts (−1: absent)."""
 
@@ -103,7 +109,7 @@ class Model:
         return self.layout(task.input_dim, task.output_dim)[-1].end
 
     def check_task(self, task: Task) -> None:
-        if task.kind == "regress" and self.loss == "ce":
+        if self.loss not in losses_for(task.kind):
             raise FieldError(("model", "loss"), f"{task.name} is a regression task: its loss is mse")
         if self.size(task) > MAX_NET_PARAMS:
             raise FieldError(("model", "hidden"), f"the network would have {self.size(task)} parameters; at most {MAX_NET_PARAMS}")

@@ -126,6 +126,16 @@ def _digits_file() -> Path:
 _DIGITS: tuple[np.ndarray, np.ndarray] | None = None
 
 
+def task_available(name: str) -> bool:
+    """Whether a task's data are on this machine: digits needs scikit-learn's bundled file."""
+    if name != "digits":
+        return name in TASKS
+    try:
+        return _digits_file().is_file()
+    except FieldError:
+        return False
+
+
 def _digits_data() -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's copy of the UCI 8×8 digits (1,797 images), read from the installed file
     (never downloaded, and without importing scikit-learn)."""
