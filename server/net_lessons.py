@@ -12,10 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from errorscape.server.lessons import Text, _text, config, lesson
+from errorscape.server.nets_lab import LAB_CHARTS
 from errorscape.server.nets_models import LabSpec
-
-# The chart beside the loss chart in the lab (static/js/labstate.js LAB_CHARTS).
-LAB_CHARTS = ("acc", "grad", "spectrum", "sharpness", "ratio")
 
 
 def lab(

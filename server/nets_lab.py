@@ -38,6 +38,8 @@ HW_MAX_PARAMS = 1024  # … only while each Hessian is quick
 # What the lab shows first: Adam at 0.01 trains every task here within a thousand steps.
 DEFAULT_TASK = "moons"
 DEFAULT_OPTIMIZER = {"preset": "adam", "lr": 0.01}
+# The charts beside the loss chart in the lab, in the order of their tabs.
+LAB_CHARTS = ("acc", "grad", "spectrum", "sharpness", "ratio", "line")
 DEFAULT_PLANE = "pca"  # the plane the path spans: the whole path in view (a random plane shows a dot)
 
 
@@ -71,7 +73,7 @@ def choice_value(member: Any) -> str:
     return str(member.value)
 
 
-def lab_args(spec: LabSpec) -> LabArgs:
+def lab_args(spec: LabSpec, work_limit: int = MAX_LAB_WORK) -> LabArgs:
     """The request as errorscape.nets arguments; a FieldError names what is out of range, a
     TooLarge what is over the lab's limits."""
     t = spec.task
@@ -94,9 +96,9 @@ def lab_args(spec: LabSpec) -> LabArgs:
         raise FieldError(("batch_size",), f"at most n_train = {n} (null: full batch)")
     batch = [n if b is None else int(b) for b in sizes]
     work = spec.networks * spec.steps * params * sum(batch)
-    if work > MAX_LAB_WORK:
+    if work > work_limit:
         raise TooLarge(
-            f"run too large: networks × steps × parameters × batch size (summed over configurations) must be at most {MAX_LAB_WORK:.0e}"
+            f"run too large: networks × steps × parameters × batch size (summed over configurations) must be at most {work_limit:.0e}"
         )
     record_every = max(1, math.ceil(spec.steps / MAX_LAB_RECORDS))
     checkpoint_every = record_every * max(1, math.ceil(spec.steps / record_every / MAX_LAB_CHECKPOINTS))
@@ -295,6 +297,20 @@ def plane_answer(spec: LabSpec, pick: Pick, kind: str, grid: int, span: float) -
     }
 
 
+def line_answer(spec: LabSpec, pick: Pick, other: Pick, n: int) -> dict[str, Any]:
+    """The loss along the straight line from the picked network (α = 0) to another (α = 1),
+    half a length past both: a barrier between them, or one valley (Goodfellow et al. 2015)."""
+    args, run = lab_run(spec)
+    a, b = _picked(run, pick), _picked(run, other)
+    line = nets.interpolate(args.task, args.model, a, b, n=n)
+    return {
+        "alpha": finite_list(line.alpha),
+        "train": finite_list(line.train_loss),
+        "test": finite_list(line.test_loss),
+        "distance": finite_float(np.linalg.norm(b.astype(np.float64) - a)),
+    }
+
+
 def hessian_answer(spec: LabSpec, pick: Pick) -> dict[str, Any]:
     """The picked network's spectrum and verdicts (null above MAX_HESSIAN_PARAMS parameters,
     where only λmax is computed), λmax along its training (against 2/η: the edge of
@@ -381,6 +397,7 @@ def catalogue() -> dict[str, Any]:
         "task_fields": [f.listing() for f in (SHIFT, LABEL_NOISE, FEATURE_SCALE)],
         "model_fields": [f.listing() for f in (ACTIVATION, NORM, LOSS, INIT_SCALE)],
         "plane_fields": [f.listing() for f in (PLANE_KIND, SPAN)],
+        "charts": list(LAB_CHARTS),
         "limits": {
             "max_networks": limits.MAX_LAB_NETWORKS,
             "max_steps": limits.MAX_LAB_STEPS,

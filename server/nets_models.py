@@ -108,5 +108,11 @@ class PlaneRequest(Pick):
     span: bounded(SPAN) = SPAN.default  # type: ignore[valid-type]
 
 
+class LineRequest(Pick):
+    spec: LabSpec
+    other: Pick
+    n: Annotated[Integer, Field(ge=2, le=MAX_PLANE_SIDE)] = 101
+
+
 class HessianRequest(Pick):
     spec: LabSpec

@@ -8,7 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from errorscape.surfaces.compile_cache import DEFAULT_DIR
-from errorscape.surfaces.limits import MAX_CONFIGS, MAX_GRID, MAX_GRID_SIDE, MAX_STARTS, MAX_STEPS
+from errorscape.surfaces.limits import MAX_CONFIGS, MAX_GRID, MAX_GRID_SIDE, MAX_LAB_WORK, MAX_STARTS, MAX_STEPS
 
 
 class Settings(BaseSettings):
@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     max_grid: int = Field(400, ge=2, le=MAX_GRID_SIDE)  # GET /api/surfaces/{name}/grid, POST /api/custom
     max_basin_grid: int = Field(512, ge=2, le=MAX_GRID)
     max_basin_point_steps: int = Field(512 * 512 * 1000, ge=1)
+    # The network lab: configurations × networks × steps × batch × parameters of one run.
+    max_lab_work: int = Field(MAX_LAB_WORK, ge=1, le=MAX_LAB_WORK)
     max_body_bytes: int = Field(2_000_000, ge=1024)
 
     # Load.  At most `concurrency` computations run at once, in worker threads; up to

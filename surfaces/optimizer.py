@@ -220,16 +220,53 @@ def _is_optax_object(spec: Any) -> bool:
     return callable(getattr(spec, "init", None)) and callable(getattr(spec, "update", None))
 
 
+def _update_static(grad: Array, state: OptState, hp: Hyperparams, mm: int, sm: int) -> tuple[Array, OptState]:
+    """:func:`update` with the momentum and σ modes fixed: each expression is the one the
+    general update selects for these modes, written the same way."""
+    count, trace, nu = state.t, state.trace, state.nu
+    beta1_power, beta2_power = next_powers(state.beta1_power, state.beta2_power, hp)
+    g2 = grad * grad
+    if mm == 0:
+        new_trace, m = trace, grad
+    elif mm in (1, 2):
+        heavy = grad + hp.lam * trace
+        new_trace, m = heavy, heavy if mm == 1 else grad + hp.lam * heavy
+    else:
+        adam_m = hp.beta1 * trace + (1.0 - hp.beta1) * grad
+        new_trace, m = adam_m, adam_m * (1.0 / (1.0 - beta1_power))
+    eta = learning_rate(count, hp.lr, hp.schedule, hp.decay_rate, hp.decay_steps, hp.warmup_steps)
+    if sm == 0:
+        new_nu, step = nu, m  # σ = 1: m / 1 is m
+    else:
+        if sm == 1:
+            k1 = (count + 1).astype(jnp.float32)
+            new_nu = nu + g2
+            sigma = jnp.sqrt(new_nu * (1.0 / k1)) + hp.eps
+        elif sm == 2:
+            new_nu = jnp.where(count == 0, g2, hp.alpha * nu + (1.0 - hp.alpha) * g2)
+            sigma = jnp.sqrt(new_nu) + hp.eps
+        else:
+            new_nu = hp.beta2 * nu + (1.0 - hp.beta2) * g2
+            sigma = jnp.sqrt(new_nu * (1.0 / (1.0 - beta2_power))) + hp.eps
+        step = jnp.where(sigma > 0, m / jnp.where(sigma > 0, sigma, 1.0), 0.0)
+    return -eta * step, OptState(t=count + 1, trace=new_trace, nu=new_nu, beta1_power=beta1_power, beta2_power=beta2_power)
+
+
 def next_powers(beta1_power: Array, beta2_power: Array, hp: Hyperparams) -> tuple[Array, Array]:
     return beta1_power * hp.beta1, beta2_power * hp.beta2
 
 
-def update(grad: Array, state: OptState, hp: Hyperparams) -> tuple[Array, OptState]:
+def update(grad: Array, state: OptState, hp: Hyperparams, modes: tuple[int, int] | None = None) -> tuple[Array, OptState]:
     """(updates, new state) for one step; ``θ + updates`` is the next point.
 
     All branches are computed and selected: in two dimensions that costs a few flops, and
     it keeps the step one fused kernel with no control flow whatever the toggles say.
+    ``modes`` (indices into MOMENTUM_MODES and SIGMA_MODES) fixes the two toggles instead: only
+    their branches are computed (the same operations, so the same bits), for programs where
+    throughput matters more than a toggle compiling nothing (see rules.specialised_key).
     """
+    if modes is not None:
+        return _update_static(grad, state, hp, *modes)
     count, trace, nu = state.t, state.trace, state.nu
     k1 = (count + 1).astype(jnp.float32)  # 1-based step number, for Adagrad's mean
     beta1_power, beta2_power = next_powers(state.beta1_power, state.beta2_power, hp)  # β^(t+1)

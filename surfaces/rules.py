@@ -52,9 +52,17 @@ def resolve_optimizers(optimizers: Any) -> list[Config]:
     return configs
 
 
-def rule_key(config: Config) -> tuple:
-    """Configurations with equal keys run in one compiled program (vmapped over configs)."""
-    return config.kernel_key if isinstance(config, OptaxConfig) else LECTURE
+def rule_key(config: Config, specialised: bool = False) -> tuple:
+    """Configurations with equal keys run in one compiled program (vmapped over configs).
+    ``specialised``: the lecture's rule with its momentum and σ modes fixed in the program
+    (``("lecture", momentum, sigma)``, at most 16 programs): fewer operations per step, but a
+    change of either toggle compiles.  For runs where throughput matters, not for a page's
+    interactive runs."""
+    if isinstance(config, OptaxConfig):
+        return config.kernel_key
+    if specialised:
+        return (*LECTURE, optimizer.MOMENTUM_MODES.index(config.momentum), optimizer.SIGMA_MODES.index(config.sigma))
+    return LECTURE
 
 
 class Rule(NamedTuple):
@@ -68,8 +76,9 @@ class Rule(NamedTuple):
     stack: Any  # (host hyperparameters of each configuration) -> hp, leaves [C]
 
 
-def lecture_rule() -> Rule:
-    """The lecture's rule: element-wise, so one update per coordinate of the pair."""
+def lecture_rule(modes: tuple[int, int] | None = None) -> Rule:
+    """The lecture's rule: element-wise, so one update per coordinate of the pair; ``modes``
+    fixes its momentum and σ toggles (see rule_key)."""
 
     def point_init(theta: Pair, start_id: Array, hp: Hyperparams) -> Any:
         zero = jnp.zeros_like(theta[0])
@@ -81,7 +90,7 @@ def lecture_rule() -> Rule:
 
     def point_update(g: Pair, opt: Any, theta: Pair, k: Array, shared: Pair, hp: Hyperparams) -> tuple[Pair, Any]:
         trace, nu = opt
-        steps = [optimizer.update(g[i], OptState(k, trace[i], nu[i], *shared), hp) for i in range(2)]
+        steps = [optimizer.update(g[i], OptState(k, trace[i], nu[i], *shared), hp, modes) for i in range(2)]
         new_opt = (steps[0][1].trace, steps[1][1].trace), (steps[0][1].nu, steps[1][1].nu)
         return (steps[0][0], steps[1][0]), new_opt
 
@@ -112,4 +121,6 @@ def _stacked(rows: Sequence[dict[str, Any]]) -> dict[str, np.ndarray]:
 
 
 def make_rule(key: tuple) -> Rule:
-    return lecture_rule() if key == LECTURE else optax_rule(key[1], key[2])
+    if key[0] == LECTURE[0]:
+        return lecture_rule(None if key == LECTURE else (int(key[1]), int(key[2])))
+    return optax_rule(key[1], key[2])

@@ -253,3 +253,41 @@ def test_a_batch_size_per_configuration_races_them_as_separate_runs_would():
     with pytest.raises(surfaces.FieldError) as err:
         surfaces.simulate("sharp_flat", ["sgd", "adam"], None, 5, [4, 0])
     assert err.value.loc == ("batch_size", "1")
+
+
+@pytest.mark.parametrize("momentum", MOMENTUM_MODES)
+@pytest.mark.parametrize("sigma", SIGMA_MODES)
+def test_programs_specialised_on_the_modes_give_the_general_programs_bits(momentum, sigma):
+    # simulate_final runs programs with the momentum and σ modes fixed; simulate (a page's
+    # size of run) the general one that selects every branch.  Same operations, same bits.
+    cfgs = [
+        OptimizerConfig(lr=0.02, momentum=momentum, sigma=sigma, schedule="cosine", warmup_steps=3.0, decay_steps=40.0),
+        OptimizerConfig(lr=0.005, momentum=momentum, sigma=sigma, eps=0.0, schedule="exponential", decay_rate=0.9),
+    ]
+    for batch in (None, 4):
+        kwargs = {"starts": {"random": 9}, "steps": 40, "batch_size": batch, "seed": 5}
+        whole = surfaces.simulate("bumpy", cfgs, **kwargs)
+        final = surfaces.simulate_final("bumpy", cfgs, **kwargs)
+        np.testing.assert_array_equal(final.positions, whole.positions[:, -1])
+        np.testing.assert_array_equal(final.diverged_at, whole.diverged_at)
+
+
+def test_a_specialised_program_compiles_once_per_mode_pair_not_per_value():
+    kwargs = {"starts": {"random": 20}, "steps": 30}
+    surfaces.simulate_final("saddle", [preset("adam", lr=0.1), preset("sgd")], **kwargs)
+    before = surfaces.compilation_count()
+    surfaces.simulate_final("saddle", [preset("adam", lr=0.3, beta2=0.9), preset("sgd", lr=0.5, schedule="cosine")], **kwargs)
+    assert surfaces.compilation_count() == before
+    surfaces.simulate_final("saddle", [preset("rmsprop")], **kwargs)  # another mode pair: its own program
+    assert surfaces.compilation_count() > before
+
+
+def test_a_run_of_many_starts_takes_the_specialised_program():
+    from errorscape.surfaces.engine import SPECIALISE_ABOVE, RunSpec, prepare
+
+    few = prepare(RunSpec("saddle", "adam", {"random": 16}, 10))
+    many = prepare(RunSpec("saddle", "adam", {"random": SPECIALISE_ABOVE + 1}, 10))
+    assert few.groups[0].kernels is not many.groups[0].kernels
+    from errorscape.surfaces.rules import LECTURE, rule_key
+
+    assert rule_key(preset("adam")) == LECTURE and rule_key(preset("adam"), specialised=True) == (*LECTURE, 3, 3)

@@ -100,6 +100,21 @@ def test_the_answers_about_a_network_are_the_cores(client):
     assert [o["config"] for o in plane["others"]] == [0]
 
 
+def test_the_line_between_two_networks_is_the_cores_interpolation(client):
+    a = lab_args(LabSpec.model_validate(SPEC))
+    run = nets.train(**a.train_kwargs(), checkpoints=False)
+    r = client.post("/api/nets/line", json={"spec": SPEC, "config": 0, "network": 1, "other": {"config": 1, "network": 1}, "n": 11})
+    assert r.status_code == 200, r.text
+    no_nan(r.text)
+    body = r.json()
+    line = nets.interpolate(a.task, a.model, run.final[0, 1], run.final[1, 1], n=11)
+    np.testing.assert_array_equal(body["alpha"], line.alpha)
+    np.testing.assert_allclose(body["train"], line.train_loss, rtol=1e-6)
+    assert body["distance"] == pytest.approx(float(np.linalg.norm(run.final[1, 1].astype(np.float64) - run.final[0, 1])), rel=1e-6)
+    far = client.post("/api/nets/line", json={"spec": SPEC, "other": {"config": 5, "network": 0}})
+    assert far.status_code == 422 and "configurations" in json.dumps(far.json()["detail"])
+
+
 def test_a_run_no_longer_kept_is_trained_again_to_the_same_numbers(client, monkeypatch):
     monkeypatch.setattr(nets_lab, "STORE", nets_lab.RunStore())
     first = client.post("/api/nets/hessian", json={"spec": SPEC, "config": 0, "network": 1}).json()

@@ -27,6 +27,7 @@ APP = create_app(
         max_grid=12,
         max_basin_grid=6,
         max_basin_point_steps=2000,
+        max_lab_work=2_000_000,
     )
 )
 SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", APP)

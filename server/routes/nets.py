@@ -1,4 +1,4 @@
-"""The network lab: GET /api/nets (what it offers), POST /api/nets/field, /plane, /hessian (about
+"""The network lab: GET /api/nets (what it offers), POST /api/nets/field, /plane, /line, /hessian (about
 one network of a run) and WebSocket /ws/nets (a run streamed: progress, curves, Stop).
 
 Over /ws/nets the client sends ``{"type": "train", ...the fields of LabSpec}`` (a new one
@@ -33,11 +33,12 @@ from errorscape.server.nets_lab import (
     field_answer,
     hessian_answer,
     lab_args,
+    line_answer,
     plane_answer,
     run_key,
     task_points,
 )
-from errorscape.server.nets_models import FieldRequest, HessianRequest, LabSpec, PlaneRequest, TrainMessage
+from errorscape.server.nets_models import FieldRequest, HessianRequest, LabSpec, LineRequest, PlaneRequest, TrainMessage
 from errorscape.server.routes.stream import ClientTooSlow, StreamSession, serve_socket
 
 router = APIRouter(tags=["nets"])
@@ -51,8 +52,10 @@ def _json(data: Any) -> Response:
 
 
 @router.get("/api/nets", description="The lab's tasks, the model's choices and fields, and the lab's limits.")
-async def nets_catalogue() -> Response:
-    return _json(catalogue())
+async def nets_catalogue(settings: SettingsDep) -> Response:
+    body = catalogue()
+    body["limits"]["max_work"] = settings.max_lab_work  # the bound in force on this server
+    return _json(body)
 
 
 @router.post(
@@ -61,8 +64,8 @@ async def nets_catalogue() -> Response:
     description="What the picked network predicts over the task's inputs: the class and its probability on a grid "
     "(2-D tasks), or the fitted curve (1-D).  The run is trained again if it is no longer kept.",
 )
-async def nets_field(req: FieldRequest, gate: GateDep) -> Response:
-    lab_args(req.spec)  # refused before it queues
+async def nets_field(req: FieldRequest, gate: GateDep, settings: SettingsDep) -> Response:
+    lab_args(req.spec, settings.max_lab_work)  # refused before it queues
     return await gate.run(lambda: _json(field_answer(req.spec, req, req.grid)))
 
 
@@ -72,9 +75,20 @@ async def nets_field(req: FieldRequest, gate: GateDep) -> Response:
     description="Training and test loss on a plane through the picked network (filter-normalised random, PCA of its "
     "path, or through the other configurations' networks), with its path and theirs projected.",
 )
-async def nets_plane(req: PlaneRequest, gate: GateDep) -> Response:
-    lab_args(req.spec)
+async def nets_plane(req: PlaneRequest, gate: GateDep, settings: SettingsDep) -> Response:
+    lab_args(req.spec, settings.max_lab_work)
     return await gate.run(lambda: _json(plane_answer(req.spec, req, choice_value(req.kind), req.grid, req.span)))
+
+
+@router.post(
+    "/api/nets/line",
+    responses=ERRORS,
+    description="Training and test loss along the straight line from the picked network (α = 0) to `other` (α = 1), "
+    "extended by half its length on both sides.",
+)
+async def nets_line(req: LineRequest, gate: GateDep, settings: SettingsDep) -> Response:
+    lab_args(req.spec, settings.max_lab_work)
+    return await gate.run(lambda: _json(line_answer(req.spec, req, req.other, req.n)))
 
 
 @router.post(
@@ -83,8 +97,8 @@ async def nets_plane(req: PlaneRequest, gate: GateDep) -> Response:
     description="The picked network's Hessian spectrum, minimum ratio, flat share, λmax along its training, and the "
     "minimum ratio against training loss over its configuration's networks.",
 )
-async def nets_hessian(req: HessianRequest, gate: GateDep) -> Response:
-    lab_args(req.spec)
+async def nets_hessian(req: HessianRequest, gate: GateDep, settings: SettingsDep) -> Response:
+    lab_args(req.spec, settings.max_lab_work)
     return await gate.run(lambda: _json(hessian_answer(req.spec, req)))
 
 
@@ -94,7 +108,7 @@ class NetsSession(StreamSession):
     def arguments(self, text: str) -> Any:
         msg = TrainMessage.model_validate_json(text)
         spec = LabSpec.model_validate(msg.model_dump(exclude={"type"}))
-        return spec, lab_args(spec)
+        return spec, lab_args(spec, self.settings.max_lab_work)
 
     async def stream(self, run_id: int, kwargs: Any, cancel: asyncio.Event) -> None:
         spec, args = kwargs

@@ -154,6 +154,25 @@ export function sharpnessTraces(h, lr, names) {
   return out;
 }
 
+// The loss along the straight line from the picked network (α = 0) to another (α = 1).
+export function lineTraces(line, names) {
+  if (!line) return [];
+  const at = (a) => line.alpha.reduce((best, v, i) => (Math.abs(v - a) < Math.abs(line.alpha[best] - a) ? i : best), 0);
+  const ends = [at(0), at(1)];
+  return [
+    { type: "scatter", mode: "lines", x: line.alpha, y: line.train, line: { color: COLORS[1], width: 2 }, name: names.train },
+    { type: "scatter", mode: "lines", x: line.alpha, y: line.test, line: { color: COLORS[0], width: 2, dash: "dot" }, name: names.test },
+    {
+      type: "scatter",
+      mode: "markers",
+      x: [0, 1],
+      y: ends.map((i) => line.train[i]),
+      marker: { symbol: ["star", "circle-open"], size: 13, color: PICKED, line: { width: 2 } },
+      name: names.ends,
+    },
+  ];
+}
+
 // The homework's figure: minimum ratio (share of positive eigenvalues) against training loss,
 // one dot per network, the full Hessian's and its per-layer blocks'.
 export function ratioTraces(h, pick, names) {

@@ -4,8 +4,6 @@
 // (`nets`: GET /api/nets; `catalog`: the surfaces' catalogue with presets and limits).
 import { configFromPreset, maxConfigs, optaxConfig, optimizerRequest } from "./state.js";
 
-export const LAB_CHARTS = ["acc", "grad", "spectrum", "sharpness", "ratio"];
-
 function number(value, min, max, fallback, integer = false) {
   let v = typeof value === "number" && Number.isFinite(value) ? value : fallback;
   v = Math.min(max, Math.max(min, v));
@@ -27,8 +25,9 @@ export function defaultLab(nets, catalog) {
     steps: d.steps,
     seed: d.seed,
     selected: { config: 0, network: 0 },
+    other: null, // the network at the line's far end (null: the next configuration's, or the next network)
     plane: d.plane,
-    chart: LAB_CHARTS[0],
+    chart: nets.charts[0],
   };
 }
 
@@ -79,7 +78,9 @@ export function sanitizeLab(raw, nets, catalog) {
   s.selected = { config: number(sel.config, 0, s.configs.length - 1, 0, true), network: number(sel.network, 0, s.networks - 1, 0, true) };
   const kinds = nets.plane_fields.find((f) => f.name === "kind").choices;
   if (kinds.includes(raw.plane)) s.plane = raw.plane;
-  if (LAB_CHARTS.includes(raw.chart)) s.chart = raw.chart;
+  if (nets.charts.includes(raw.chart)) s.chart = raw.chart;
+  const other = raw.other && typeof raw.other === "object" ? raw.other : null;
+  if (other) s.other = { config: number(other.config, 0, s.configs.length - 1, 0, true), network: number(other.network, 0, s.networks - 1, 0, true) };
   return s;
 }
 
@@ -145,6 +146,16 @@ export function pickNetwork(lab, config, network) {
     ...lab,
     selected: { config: Math.max(0, Math.min(lab.configs.length - 1, config)), network: Math.max(0, Math.min(lab.networks - 1, network)) },
   };
+}
+
+// The line's far end: the one chosen, or by default the same initialisation under the next
+// configuration (two optimizers' solutions from one start), or with one configuration the next
+// network (two starts' solutions).
+export function otherNetwork(lab) {
+  if (lab.other) return { config: Math.min(lab.other.config, lab.configs.length - 1), network: Math.min(lab.other.network, lab.networks - 1) };
+  const { config, network } = lab.selected;
+  if (lab.configs.length > 1) return { config: (config + 1) % lab.configs.length, network };
+  return { config, network: (network + 1) % Math.max(1, lab.networks) };
 }
 
 // The q-quantile of sorted finite values (linear between neighbours).

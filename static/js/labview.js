@@ -2,10 +2,21 @@
 // optimizer panel, the run's sizes), the training stream with progress and Stop, the task
 // picture, the loss plane, the curves, and the picked network's Hessian.  The lab's state is
 // `holder.state` (labstate.js); every change retrains at once, superseding the run in flight.
-import { LAB_MEASURES, NetsStream, netsField, netsHessian, netsPlane } from "./api.js";
+import { LAB_MEASURES, NetsStream, netsField, netsHessian, netsLine, netsPlane } from "./api.js";
 import { chartLayout, scaled } from "./charts.js";
-import { finalMedians, labAccTraces, labGradTraces, labLossTraces, planeTraces, ratioTraces, sharpnessTraces, spectrumTraces, taskTraces } from "./labcharts.js";
-import { LAB_CHARTS, labBatch, labRequest, parseHidden, pickNetwork, switchTask } from "./labstate.js";
+import {
+  finalMedians,
+  labAccTraces,
+  labGradTraces,
+  labLossTraces,
+  lineTraces,
+  planeTraces,
+  ratioTraces,
+  sharpnessTraces,
+  spectrumTraces,
+  taskTraces,
+} from "./labcharts.js";
+import { labBatch, labRequest, otherNetwork, parseHidden, pickNetwork, switchTask } from "./labstate.js";
 import { configLabel } from "./labels.js";
 import { createOptimizerView } from "./optimizerview.js";
 import { select, slider } from "./widgets.js";
@@ -24,6 +35,7 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
   const lab = {
     run: null,
     field: null,
+    line: null,
     plane: null,
     hessian: null,
     token: 0, // answers about an older run or pick are dropped
@@ -48,6 +60,7 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
     edge: t("lab_edge"),
     full: t("lab_ratio_full"),
     perLayer: t("lab_ratio_layer"),
+    ends: t("lab_line_ends"),
   });
 
   const optimizerView = createOptimizerView({
@@ -210,12 +223,18 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
     sel.value = String(s.selected.config);
     $("lab-pick-network").max = String(s.networks - 1);
     $("lab-pick-network").value = String(s.selected.network);
+    const other = otherNetwork(s);
+    const far = $("lab-other-config");
+    far.replaceChildren(...[...sel.options].map((o) => o.cloneNode(true)));
+    far.value = String(other.config);
+    $("lab-other-network").max = String(s.networks - 1);
+    $("lab-other-network").value = String(other.network);
   }
 
   function renderTabs() {
     const tabs = $("lab-tabs");
     tabs.replaceChildren(
-      ...LAB_CHARTS.map((name) => {
+      ...nets().charts.map((name) => {
         const b = document.createElement("button");
         b.type = "button";
         b.setAttribute("role", "tab");
@@ -333,6 +352,7 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
         lab.planeError = err.message;
         drawPlane(err.message);
       });
+    const line = fetchLine(token);
     const hessian = netsHessian(spec, pick)
       .then((answer) => {
         if (token !== lab.token) return;
@@ -342,7 +362,24 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
         lab.timing.spectrumAt = performance.now();
       })
       .catch(fail);
-    await Promise.all([plane, hessian]);
+    await Promise.all([plane, hessian, line]);
+  }
+
+  // The loss along the line from the picked network to the other one.
+  function fetchLine(token = lab.token) {
+    lab.line = null;
+    if (!lab.run || !lab.run.finished) return Promise.resolve();
+    return netsLine(labRequest(holder.state), { ...holder.state.selected }, otherNetwork(holder.state))
+      .then((answer) => {
+        if (token !== lab.token) return;
+        lab.line = answer;
+        lab.lineError = null;
+        drawSecond();
+      })
+      .catch((err) => {
+        lab.lineError = err.message;
+        drawSecond();
+      });
   }
 
   function pick(config, network) {
@@ -425,6 +462,11 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
       const config = s.configs[s.selected.config];
       data = sharpnessTraces(h, config && !config.optax ? config.lr : null, names());
       layout = chartLayout(h ? t("lab_sharpness_title") : t("lab_waiting"), { log: false });
+    } else if (which === "line") {
+      const other = otherNetwork(s);
+      data = lineTraces(lab.line, { ...names(), train: t("lab_train_loss"), test: t("lab_test_loss") });
+      const title = lab.lineError || (lab.line ? t("lab_line_title", { a: s.selected.network, b: other.network, c: other.config + 1, d: fmt(lab.line.distance) }) : t("lab_waiting"));
+      layout = chartLayout(title, { xTitle: "α", log: true, legend: false });
     } else {
       data = ratioTraces(h, s.selected, names());
       const title = h && !h.networks ? t("lab_ratio_too_big") : h ? t("lab_ratio_title") : t("lab_waiting");
@@ -506,6 +548,16 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
     });
     $("lab-pick-config").addEventListener("change", () => pick(Number($("lab-pick-config").value), s().selected.network));
     $("lab-pick-network").addEventListener("change", () => pick(s().selected.config, Math.round(Number($("lab-pick-network").value) || 0)));
+    const chooseOther = () => {
+      const config = Number($("lab-other-config").value) || 0;
+      const network = Math.max(0, Math.min(s().networks - 1, Math.round(Number($("lab-other-network").value) || 0)));
+      holder.state = { ...s(), other: { config, network } };
+      renderPick();
+      writeHash();
+      fetchLine();
+    };
+    $("lab-other-config").addEventListener("change", chooseOther);
+    $("lab-other-network").addEventListener("change", chooseOther);
     // A dot of the minimum-ratio chart picks its network.
     const second = $("lab-second-chart");
     const attach = () => {

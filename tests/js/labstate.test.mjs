@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { band, defaultLab, labFromHash, labRequest, parseHidden, pickNetwork, sanitizeLab, switchTask } from "../../static/js/labstate.js";
-import { finalMedians, planeTraces, ratioTraces, taskTraces } from "../../static/js/labcharts.js";
+import { band, defaultLab, labFromHash, labRequest, otherNetwork, parseHidden, pickNetwork, sanitizeLab, switchTask } from "../../static/js/labstate.js";
+import { finalMedians, lineTraces, planeTraces, ratioTraces, taskTraces } from "../../static/js/labcharts.js";
 
 const CATALOG = {
   fields: [
@@ -39,6 +39,7 @@ const NETS = {
     { name: "init_scale", kind: "number", min: 0, max: 100, default: 1 },
   ],
   plane_fields: [{ name: "kind", kind: "choice", choices: ["filter", "pca", "points"], default: "filter" }],
+  charts: ["acc", "grad", "line"],
   limits: { max_networks: 256, max_steps: 20000, max_points: 2048, max_depth: 16, max_width: 1024 },
 };
 
@@ -121,6 +122,16 @@ test("switching task clamps the sizes and batches to its data; picking stays in 
   assert.deepEqual(pickNetwork(s, 5, -2).selected, { config: 0, network: 0 });
 });
 
+test("the line's far end: the next configuration's network from the same start, or the next network", () => {
+  const one = { ...defaultLab(NETS, CATALOG), networks: 4, selected: { config: 0, network: 3 } };
+  assert.deepEqual(otherNetwork(one), { config: 0, network: 0 });
+  const two = { ...one, configs: [one.configs[0], one.configs[0]], selected: { config: 1, network: 2 } };
+  assert.deepEqual(otherNetwork(two), { config: 0, network: 2 });
+  assert.deepEqual(otherNetwork({ ...two, other: { config: 7, network: 9 } }), { config: 1, network: 3 });
+  assert.equal(sanitizeLab({ chart: "nope" }, NETS, CATALOG).chart, "acc");
+  assert.equal(sanitizeLab({ chart: "line" }, NETS, CATALOG).chart, "line");
+});
+
 test("band: median and 10–90 % over networks, diverged ones left out", () => {
   const rows = [
     [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
@@ -177,4 +188,12 @@ test("the minimum-ratio figure marks the picked network", () => {
   const traces = ratioTraces(h, { config: 0, network: 2 }, { full: "f", perLayer: "l", picked: "p" });
   assert.deepEqual([traces[2].x, traces[2].y], [[0.01], [0.5]]);
   assert.equal(ratioTraces(h, { config: 0, network: 1 }, { full: "f", perLayer: "l", picked: "p" }).length, 2);
+});
+
+test("the line chart marks both networks where the line passes them", () => {
+  const line = { alpha: [-0.5, 0, 0.5, 1, 1.5], train: [5, 1, 3, 2, 6], test: [5, 2, 3, 3, 6], distance: 4 };
+  const traces = lineTraces(line, { train: "train", test: "test", ends: "ends" });
+  assert.deepEqual(traces[2].x, [0, 1]);
+  assert.deepEqual(traces[2].y, [1, 2]);
+  assert.deepEqual(lineTraces(null, {}), []);
 });

@@ -1,0 +1,97 @@
+"""Kernels per step of the engine's compiled programs, from XLA's optimised HLO.
+
+    python -m bench.kernels                  # Adam on Rosenbrock, 1,000 starts
+    python -m bench.kernels --preset sgd --starts 10000
+
+On a CPU each top-level instruction of the loop body that does work (a fusion, a copy, a
+select or an elementwise op XLA left unfused, the loop condition) runs as its own loop over
+the arrays: the count per step is what a step costs beyond its arithmetic.  Shown for the
+general program (every toggle a runtime value: a slider compiles nothing) and for the program
+specialised on the momentum and σ modes (end-points-only runs, more than 10,000 starts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections import Counter
+
+import jax
+import numpy as np
+
+from errorscape.surfaces.engine import RunSpec, prepare
+from errorscape.surfaces.kernels import CHUNK_STEPS
+
+# Instructions that move no data: they are bookkeeping inside a loop body, not kernels.
+FREE = {"parameter", "get-tuple-element", "tuple", "constant", "bitcast", "after-all", "partition-id", "replica-id"}
+
+
+def opcode(line: str) -> str | None:
+    """The opcode of an HLO instruction line (``%name = type opcode(operands), …``)."""
+    if " = " not in line:
+        return None
+    rest = line.split(" = ", 1)[1].lstrip()
+    if rest.startswith("("):  # a tuple type: skip its balanced parentheses
+        depth = 0
+        for i, ch in enumerate(rest):
+            depth += ch == "("
+            depth -= ch == ")"
+            if depth == 0:
+                rest = rest[i + 1 :].lstrip()
+                break
+    else:
+        rest = rest.split(" ", 1)[1] if " " in rest else ""
+    m = re.match(r"([a-z][\w\-]*)\(", rest)
+    return m.group(1) if m else None
+
+
+def while_bodies(hlo: str) -> dict[str, list[str]]:
+    """Each computation's instruction opcodes, for the computations some while loop runs."""
+    bodies = set(re.findall(r"body=%?([\w.\-]+)", hlo))
+    out: dict[str, list[str]] = {}
+    current = None
+    for line in hlo.splitlines():
+        if line and not line.startswith(" ") and line.rstrip().endswith("{"):
+            name = line.split()[1] if line.startswith("ENTRY") else line.split()[0]
+            name = name.lstrip("%")
+            current = name if name in bodies else None
+            if current:
+                out[current] = []
+            continue
+        if current and line.startswith(" "):
+            op = opcode(line.strip().removeprefix("ROOT "))
+            if op:
+                out[current].append(op)
+    return out
+
+
+def kernel_counts(preset: str, starts: int, specialise: bool) -> tuple[int, Counter]:
+    """Kernels in the chunk program's step loop, and their opcodes."""
+    prep = prepare(RunSpec("rosenbrock", preset, {"random": starts}, CHUNK_STEPS, specialise=specialise))
+    group = prep.groups[0]
+    init, chunk, _ = group.kernels
+    carry, record = init(prep.starts_pad, prep.start_ids, group.hp, prep.env)
+    buffers = jax.tree.map(lambda r: np.empty((CHUNK_STEPS, *r.shape), r.dtype), record)
+    hlo = chunk.lower(carry, buffers, prep.start_ids, np.int32(CHUNK_STEPS), group.hp, prep.env).compile().as_text()
+    bodies = while_bodies(hlo)
+    # The step loop is the largest loop body (others are XLA's own small loops, if any).
+    ops = max(bodies.values(), key=len) if bodies else []
+    work = Counter(op for op in ops if op not in FREE)
+    return sum(work.values()), work
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--preset", default="adam")
+    parser.add_argument("--starts", type=int, default=1000)
+    args = parser.parse_args(argv)
+    print(f"{args.preset} on rosenbrock, {args.starts} starts, JAX {jax.__version__}, {jax.devices()[0].platform}")
+    for specialise in (False, True):
+        n, ops = kernel_counts(args.preset, args.starts, specialise)
+        kind = "specialised" if specialise else "general"
+        print(f"{kind:>12}: {n} kernels per step  {dict(ops.most_common())}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
