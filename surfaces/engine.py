@@ -70,14 +70,11 @@ class RunSpec:
     seed: int = 0
     surface_params: Mapping[str, Any] | None = None
     data_seed: int = DATA_SEED
-    # Programs specialised on the lecture rule's momentum and σ modes (rules.rule_key): for
-    # end-points-only runs and runs of more than SPECIALISE_ABOVE starts, where throughput
-    # matters; a page's runs (at most the server's max_starts) keep the general program, in
-    # which no toggle compiles.  Both give the same bits.  None: by the start count.
-    specialise: bool | None = None
-
-
-SPECIALISE_ABOVE = 10_000
+    # Programs specialised on the lecture rule's momentum and σ modes (rules.rule_key), asked
+    # for explicitly: both kinds give the same bits, but on this project's 2-core CPU the
+    # specialised one was faster at 1,000 and 100,000 starts and slower at 10,000 and 30,000
+    # (bench/RESULTS.md), so no run takes it on its own yet.
+    specialise: bool = False
 
 
 @dataclass(frozen=True)
@@ -167,10 +164,9 @@ def prepare(spec: RunSpec) -> Prepared:
     starts_pad = np.concatenate([start_arr, np.repeat(start_arr[:1], s_pad - s, axis=0)])
     layout = Layout(s_pad)
 
-    specialise = s > SPECIALISE_ABOVE if spec.specialise is None else spec.specialise
     by_rule: dict[tuple, list[int]] = {}
     for i, c in enumerate(configs):
-        by_rule.setdefault(rule_key(c, specialise), []).append(i)
+        by_rule.setdefault(rule_key(c, spec.specialise), []).append(i)
     groups = []
     for key, indices in by_rule.items():
         # Configurations are padded to a power of two (repeating the first) like starts.
@@ -368,7 +364,7 @@ def simulate_final(
     data_seed: int = DATA_SEED,
 ) -> FinalResult:
     """Only where each run ends: no trajectories kept, for dense grids (basin maps)."""
-    prep = prepare(RunSpec(surface, optimizers, starts, steps, batch_size, seed, surface_params, data_seed, specialise=True))
+    prep = prepare(RunSpec(surface, optimizers, starts, steps, batch_size, seed, surface_params, data_seed))
     parts = [_group_final(prep, g) for g in prep.groups]
     order = np.argsort(np.concatenate([g.indices for g in prep.groups]))
 

@@ -81,17 +81,14 @@ class NetRule(NamedTuple):
 
 
 def _net_rule(key: tuple) -> NetRule:
-    if key[0] == LECTURE[0]:
-        # The trainer is a throughput run: its lecture configurations are grouped by their
-        # momentum and σ modes and each group runs a program with those modes fixed.
-        modes = None if key == LECTURE else (int(key[1]), int(key[2]))
+    if key == LECTURE:
 
         def init(theta: jax.Array, hp: optimizer.Hyperparams) -> OptState:
             zero, one = jnp.zeros_like(theta), jnp.ones_like(hp.lr)
             return OptState(jnp.zeros((), jnp.int32), zero, zero, one, one)
 
         def update(g: jax.Array, opt: OptState, theta: jax.Array, hp: optimizer.Hyperparams) -> tuple[jax.Array, OptState]:
-            return optimizer.update(g, opt, hp, modes)
+            return optimizer.update(g, opt, hp)
 
         return NetRule(init, update)
     name, static = key[1], key[2]
@@ -277,7 +274,7 @@ def train_chunks(
 
     groups: dict[tuple, list[int]] = {}
     for i, config in enumerate(configs):
-        groups.setdefault(rule_key(config, specialised=True), []).append(i)
+        groups.setdefault(rule_key(config), []).append(i)
     order = np.argsort(np.concatenate([np.array(ix) for ix in groups.values()]))
     runs = []
     for key, ix in groups.items():
