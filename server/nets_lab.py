@@ -314,9 +314,8 @@ def line_answer(spec: LabSpec, pick: Pick, other: Pick, n: int) -> dict[str, Any
 def hessian_answer(spec: LabSpec, pick: Pick) -> dict[str, Any]:
     """The picked network's spectrum and verdicts (null above MAX_HESSIAN_PARAMS parameters,
     where only λmax is computed), λmax along its training (against 2/η: the edge of
-    stability), each configuration's median λmax at the end, and — for small networks — the
-    minimum ratio against the training loss over the configuration's networks (the homework's
-    figure, full and per-layer)."""
+    stability) and each configuration's median λmax at the end (the homework's figure over
+    networks is :func:`ratios_answer`)."""
     args, run = lab_run(spec)
     theta = _picked(run, pick)
     path = run.checkpoints[pick.config, :, pick.network]
@@ -325,7 +324,6 @@ def hessian_answer(spec: LabSpec, pick: Pick) -> dict[str, Any]:
     answer: dict[str, Any] = {
         "params": int(theta.size),
         "sharpness": {"steps": run.checkpoint_steps[alive].tolist(), "lambda_max": finite_list(sharp)},
-        "networks": None,
         "lambda_max_by_config": _sharpness_by_config(args, run),
     }
     if theta.size > MAX_HESSIAN_PARAMS:
@@ -343,18 +341,29 @@ def hessian_answer(spec: LabSpec, pick: Pick) -> dict[str, Any]:
             "per_layer_ratio": finite_float(h.per_layer_ratio),
         }
     )
-    if theta.size <= HW_MAX_PARAMS:
-        finals = run.final[pick.config, :HW_NETWORKS]
-        ok = np.all(np.isfinite(finals), axis=1)
-        if ok.any():
-            hs = nets.hessian(args.task, args.model, finals[ok])
-            answer["networks"] = {
-                "network": np.flatnonzero(ok).tolist(),
-                "train_loss": finite_list(run.final_train_loss[pick.config, :HW_NETWORKS][ok]),
-                "minimum_ratio": finite_list(hs.minimum_ratio),
-                "per_layer_ratio": finite_list(hs.per_layer_ratio),
-            }
     return answer
+
+
+def ratios_answer(spec: LabSpec, pick: Pick) -> dict[str, Any]:
+    """The homework's figure for the picked network's configuration: the minimum ratio (whole
+    Hessian and per-layer blocks) against the training loss of its first networks; ``networks``
+    null when a network has more than HW_MAX_PARAMS parameters (a full Hessian each).  Its own
+    request: the spectrum comes back without waiting for these."""
+    args, run = lab_run(spec)
+    _picked(run, pick)
+    finals = run.final[pick.config, :HW_NETWORKS]
+    ok = np.all(np.isfinite(finals), axis=1)
+    if finals.shape[-1] > HW_MAX_PARAMS or not ok.any():
+        return {"networks": None}
+    hs = nets.hessian(args.task, args.model, finals[ok])
+    return {
+        "networks": {
+            "network": np.flatnonzero(ok).tolist(),
+            "train_loss": finite_list(run.final_train_loss[pick.config, :HW_NETWORKS][ok]),
+            "minimum_ratio": finite_list(hs.minimum_ratio),
+            "per_layer_ratio": finite_list(hs.per_layer_ratio),
+        }
+    }
 
 
 def _sharpness_by_config(args: LabArgs, run: LabRun) -> list[float | None]:

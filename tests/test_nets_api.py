@@ -90,7 +90,12 @@ def test_the_answers_about_a_network_are_the_cores(client):
     np.testing.assert_allclose(body["eigenvalues"], h.eigenvalues, rtol=1e-5, atol=1e-6)
     assert body["minimum_ratio"] == pytest.approx(float(h.minimum_ratio))
     assert len(body["lambda_max_by_config"]) == 2
-    assert body["networks"]["network"] == [0, 1, 2, 3]
+    r = client.post("/api/nets/ratios", json={"spec": SPEC, **pick})
+    assert r.status_code == 200, r.text
+    ratios = r.json()["networks"]
+    hs = nets.hessian(a.task, a.model, run.final[1])
+    assert ratios["network"] == [0, 1, 2, 3]
+    np.testing.assert_allclose(ratios["minimum_ratio"], hs.minimum_ratio)
     r = client.post("/api/nets/plane", json={"spec": SPEC, **pick, "kind": "pca", "grid": 7})
     assert r.status_code == 200, r.text
     no_nan(r.text)

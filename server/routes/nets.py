@@ -1,4 +1,4 @@
-"""The network lab: GET /api/nets (what it offers), POST /api/nets/field, /plane, /line, /hessian (about
+"""The network lab: GET /api/nets (what it offers), POST /api/nets/field, /plane, /line, /hessian, /ratios (about
 one network of a run) and WebSocket /ws/nets (a run streamed: progress, curves, Stop).
 
 Over /ws/nets the client sends ``{"type": "train", ...the fields of LabSpec}`` (a new one
@@ -35,6 +35,7 @@ from errorscape.server.nets_lab import (
     lab_args,
     line_answer,
     plane_answer,
+    ratios_answer,
     run_key,
     task_points,
 )
@@ -89,6 +90,17 @@ async def nets_plane(req: PlaneRequest, gate: GateDep, settings: SettingsDep) ->
 async def nets_line(req: LineRequest, gate: GateDep, settings: SettingsDep) -> Response:
     lab_args(req.spec, settings.max_lab_work)
     return await gate.run(lambda: _json(line_answer(req.spec, req, req.other, req.n)))
+
+
+@router.post(
+    "/api/nets/ratios",
+    responses=ERRORS,
+    description="The minimum ratio (whole Hessian and per-layer blocks) against the training loss of the picked "
+    "network's configuration's first 32 networks (null above 1,024 parameters per network).",
+)
+async def nets_ratios(req: HessianRequest, gate: GateDep, settings: SettingsDep) -> Response:
+    lab_args(req.spec, settings.max_lab_work)
+    return await gate.run(lambda: _json(ratios_answer(req.spec, req)))
 
 
 @router.post(

@@ -155,6 +155,7 @@ function post(path, body) {
 export const netsField = (spec, pick, grid = 61) => post("api/nets/field", { spec, ...pick, grid });
 export const netsPlane = (spec, pick, kind, grid, span) => post("api/nets/plane", { spec, ...pick, kind, grid, span });
 export const netsHessian = (spec, pick) => post("api/nets/hessian", { spec, ...pick });
+export const netsRatios = (spec, pick) => post("api/nets/ratios", { spec, ...pick });
 export const netsLine = (spec, pick, other, n = 101) => post("api/nets/line", { spec, ...pick, other, n });
 
 export const LAB_MEASURES = ["train_loss", "test_loss", "train_acc", "test_acc", "grad_norm"];

@@ -2,7 +2,7 @@
 // optimizer panel, the run's sizes), the training stream with progress and Stop, the task
 // picture, the loss plane, the curves, and the picked network's Hessian.  The lab's state is
 // `holder.state` (labstate.js); every change retrains at once, superseding the run in flight.
-import { LAB_MEASURES, NetsStream, netsField, netsHessian, netsLine, netsPlane } from "./api.js";
+import { LAB_MEASURES, NetsStream, netsField, netsHessian, netsLine, netsPlane, netsRatios } from "./api.js";
 import { chartLayout, scaled } from "./charts.js";
 import {
   finalMedians,
@@ -79,6 +79,7 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
       lab.plane = null;
       lab.planeError = null;
       lab.hessian = null;
+      lab.ratios = null;
       $("lab-stop").disabled = false;
       $("lab-progress").value = 0;
       $("lab-params").textContent = t("lab_params", { p: run.params });
@@ -253,6 +254,7 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
     renderTabs();
     drawSecond();
     writeHash();
+    if (name === "ratio") fetchRatios();
   }
 
   // The per-configuration summary of the last record: what a lesson's claim is about.
@@ -353,6 +355,7 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
         drawPlane(err.message);
       });
     const line = fetchLine(token);
+    const ratios = holder.state.chart === "ratio" ? fetchRatios(token) : Promise.resolve();
     const hessian = netsHessian(spec, pick)
       .then((answer) => {
         if (token !== lab.token) return;
@@ -362,7 +365,24 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
         lab.timing.spectrumAt = performance.now();
       })
       .catch(fail);
-    await Promise.all([plane, hessian, line]);
+    await Promise.all([plane, hessian, line, ratios]);
+  }
+
+  // The homework's figure (a full Hessian per network: a second or so) only while its chart is
+  // shown, so that it never holds up the next run.
+  function fetchRatios(token = lab.token) {
+    if (lab.ratios || !lab.run || !lab.run.finished) return Promise.resolve();
+    return netsRatios(labRequest(holder.state), { ...holder.state.selected })
+      .then((answer) => {
+        if (token !== lab.token) return;
+        lab.ratios = answer;
+        drawSecond();
+      })
+      .catch((err) => {
+        if (token !== lab.token) return;
+        lab.ratios = { networks: null, error: err.message };
+        drawSecond();
+      });
   }
 
   // The loss along the line from the picked network to the other one.
@@ -391,6 +411,7 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
     lab.plane = null;
     lab.planeError = null;
     lab.hessian = null;
+    lab.ratios = null;
     renderSummary();
     lookAtPicked();
   }
@@ -468,8 +489,9 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
       const title = lab.lineError || (lab.line ? t("lab_line_title", { a: s.selected.network, b: other.network, c: other.config + 1, d: fmt(lab.line.distance) }) : t("lab_waiting"));
       layout = chartLayout(title, { xTitle: "α", log: true, legend: false });
     } else {
-      data = ratioTraces(h, s.selected, names());
-      const title = h && !h.networks ? t("lab_ratio_too_big") : h ? t("lab_ratio_title") : t("lab_waiting");
+      const r = lab.ratios;
+      data = ratioTraces(r, s.selected, names());
+      const title = r && r.error ? r.error : r && !r.networks ? t("lab_ratio_too_big") : r ? t("lab_ratio_title") : t("lab_waiting");
       layout = chartLayout(title, { xTitle: t("lab_train_loss") });
       layout.xaxis = { ...layout.xaxis, type: "log", exponentformat: "power" };
       layout.yaxis = { ...layout.yaxis, title: { text: t("lab_ratio_short") } };

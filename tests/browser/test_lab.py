@@ -18,7 +18,7 @@ from tests.browser.test_app import in_view, shot
 # Done: the run finished and the picked network's plane and Hessian arrived.
 LAB_DONE = (
     "() => { const l = window.errorscape && window.errorscape.labRun;"
-    " return !!(l && l.run && l.run.finished && l.hessian && (l.plane || l.planeError)); }"
+    " return !!(l && l.run && l.run.finished && l.hessian && (l.ratios || window.errorscape.lab.chart !== 'ratio') && (l.plane || l.planeError)); }"
 )
 ON_SCREEN = ("#lab-task-plot", "#lab-plane-plot", "#lab-loss-chart", "#lab-second-chart", "#lab-train", "#lab-picked")
 
@@ -132,7 +132,9 @@ def test_stop_a_run_and_pick_a_network(page, server):
     page.dispatch_event("#lab-pick-network", "change")
     page.wait_for_function(LAB_DONE, timeout=120000)
     assert page.evaluate("() => window.errorscape.lab.selected.network") == 3
-    marked = page.evaluate("() => window.errorscape.labRun.hessian.networks.network.indexOf(3)")
+    page.click("#lab-tab-ratio")  # the homework's figure is asked for when its tab opens
+    page.wait_for_function("() => !!window.errorscape.labRun.ratios", timeout=60000)
+    marked = page.evaluate("() => window.errorscape.labRun.ratios.networks.network.indexOf(3)")
     assert marked >= 0  # the minimum-ratio figure marks network 3
     # The URL holds the lab: a reload comes back to the same setup and the same network.
     page.reload()
