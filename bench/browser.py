@@ -72,7 +72,8 @@ def slider_latency(page: Page, base: str, moves: int) -> dict:
 
 LAB_READY = (
     "() => { const l = window.errorscape && window.errorscape.labRun;"
-    " return !!(l && l.run && l.run.finished && l.hessian && (l.ratios || window.errorscape.lab.chart !== 'ratio') && (l.plane || l.planeError)); }"
+    " return !!(l && l.run && l.run.finished && l.hessian && (l.plane || l.planeError)"
+    " && (l.ratios || window.errorscape.lab.chart !== 'ratio')); }"
 )
 
 

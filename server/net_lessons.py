@@ -298,14 +298,13 @@ NET_LESSONS: list[dict[str, Any]] = [
                 ),
                 _text(
                     "Full-batch gradient descent, η = 0.5, fitting sin(5πx)/(5πx). The λmax chart: the picked network's "
-                    "sharpness starts well below 2/η = 4 (dashed) and climbs to it, then hovers there — the lecture's "
-                    "oscillating learning rate, seen from the network's side. With a small batch it stays lower.",
-                    "全批次梯度下降，η = 0.5，擬合 sin(5πx)/(5πx)。λmax "
-                    "圖：所選網路的尖銳度從遠低於 2/η = 4（虛線）開始，爬到那裡後就在附近"
-                    "徘徊——從網路這邊看課堂上震盪的學習率。用小批次則停得較低。",
-                    "全批次梯度下降，η = 0.5，拟合 sin(5πx)/(5πx)。λmax "
-                    "图：所选网络的尖锐度从远低于 2/η = 4（虚线）开始，爬到那里后就在附近"
-                    "徘徊——从网络这边看课堂上震荡的学习率。用小批次则停得较低。",
+                    "sharpness starts below 2/η = 4 (dashed), rises to it, swings above and below it while the loss "
+                    "jumps (the lecture's oscillating learning rate, seen from the network's side), and settles on it. "
+                    "With a small batch it stays lower.",
+                    "全批次梯度下降，η = 0.5，擬合 sin(5πx)/(5πx)。λmax 圖：所選網路的尖銳度從 2/η = 4（虛線）以下開始，"
+                    "升到那裡，在 loss 跳動時於其上下擺盪（從網路這邊看課堂上震盪的學習率），最後停在它上面。用小批次則停得較低。",
+                    "全批次梯度下降，η = 0.5，拟合 sin(5πx)/(5πx)。λmax 图：所选网络的尖锐度从 2/η = 4（虚线）以下开始，"
+                    "升到那里，在 loss 跳动时于其上下摆荡（从网络这边看课堂上震荡的学习率），最后停在它上面。用小批次则停得较低。",
                 ),
                 chart="sharpness",
             ),

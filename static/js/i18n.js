@@ -211,6 +211,7 @@ const LABELS = {
   lab_plane_points: ["through the other optimizers' networks", "穿過其他優化器的網路", "穿过其他优化器的网络"],
   lab_plane_title: ["Training loss around the picked network (★; ○ its start)", "所選網路（★；○ 起點）周圍的訓練 loss", "所选网络（★；○ 起点）周围的训练 loss"],
   lab_start: ["start", "起點", "起点"],
+  lab_early_stop: ["lowest test loss: stop here", "測試 loss 最低：在此停止", "测试 loss 最低：在此停止"],
   lab_log_loss: ["log₁₀ L", "log₁₀ L", "log₁₀ L"],
   lab_picked: ["Picked network", "所選網路", "所选网络"],
   lab_picked_short: ["picked network", "所選網路", "所选网络"],

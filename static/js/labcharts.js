@@ -41,14 +41,46 @@ export function pickedTrace(run, measure, pick, name, dash = "solid") {
   return [{ type: "scatter", mode: "lines", x: run.steps, y, line: { color: PICKED, width: 1.5, dash }, name }];
 }
 
-// Training loss (solid) and test loss (dotted) over training.
+// Training loss (solid) and test loss (dotted) over training, and where each configuration's
+// median test loss was lowest when it rose again afterwards: where stopping early would have
+// stopped.
 export function labLossTraces(run, labels, pick, names) {
   return [
     ...labBandTraces(run, "train_loss", labels),
     ...labBandTraces(run, "test_loss", labels, { suffix: ` — ${names.test}`, dash: "dot" }),
     ...pickedTrace(run, "train_loss", pick, names.picked),
     ...pickedTrace(run, "test_loss", pick, `${names.picked} — ${names.test}`, "dot"),
+    ...earlyStops(run, names),
   ];
+}
+
+// At most one marker per configuration, at its median test loss's minimum, when the last
+// record is at least 10 % above it.
+export function earlyStops(run, names) {
+  if (!run || run.steps.length < 3) return [];
+  const out = [];
+  for (let c = 0; c < run.configs; c++) {
+    const median = band(run.records.test_loss[c]).median;
+    let best = -1;
+    median.forEach((v, k) => {
+      if (v !== null && (best < 0 || v < median[best])) best = k;
+    });
+    const last = median[median.length - 1];
+    if (best < 0 || best === median.length - 1 || last === null || last < 1.1 * median[best]) continue;
+    out.push({
+      type: "scatter",
+      mode: "markers+text",
+      x: [run.steps[best]],
+      y: [median[best]],
+      text: [names.earlyStop],
+      textposition: "bottom right",
+      textfont: { color: "#facc15", size: 12 },
+      marker: { color: "#facc15", size: 11, symbol: "circle-open", line: { width: 2 } },
+      name: names.earlyStop,
+      meta: { earlyStop: c },
+    });
+  }
+  return out;
 }
 
 // Accuracy over training (classification only): training solid, test dotted.

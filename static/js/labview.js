@@ -61,6 +61,7 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
     full: t("lab_ratio_full"),
     perLayer: t("lab_ratio_layer"),
     ends: t("lab_line_ends"),
+    earlyStop: t("lab_early_stop"),
   });
 
   const optimizerView = createOptimizerView({

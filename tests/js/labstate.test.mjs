@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { band, defaultLab, labFromHash, labRequest, otherNetwork, parseHidden, pickNetwork, sanitizeLab, switchTask } from "../../static/js/labstate.js";
-import { finalMedians, lineTraces, planeTraces, ratioTraces, taskTraces } from "../../static/js/labcharts.js";
+import { earlyStops, finalMedians, lineTraces, planeTraces, ratioTraces, taskTraces } from "../../static/js/labcharts.js";
 
 const CATALOG = {
   fields: [
@@ -196,4 +196,14 @@ test("the line chart marks both networks where the line passes them", () => {
   assert.deepEqual(traces[2].x, [0, 1]);
   assert.deepEqual(traces[2].y, [1, 2]);
   assert.deepEqual(lineTraces(null, {}), []);
+});
+
+test("the early-stopping marker sits at the median test loss's minimum, only if it rose after", () => {
+  const run = { configs: 2, steps: [0, 10, 20, 30], records: { test_loss: [
+    [[1, 1], [0.4, 0.6], [0.8, 0.8], [1, 1.2]],
+    [[1, 1], [0.5, 0.5], [0.4, 0.4], [0.3, 0.3]],
+  ] } };
+  const marks = earlyStops(run, { earlyStop: "stop" });
+  assert.equal(marks.length, 1);
+  assert.deepEqual([marks[0].x, marks[0].y, marks[0].meta], [[10], [0.5], { earlyStop: 0 }]);
 });
