@@ -24,7 +24,6 @@ from errorscape.server.requests import TooLarge
 from errorscape.server.serialize import finite_float, finite_list
 from errorscape.surfaces.errors import FieldError
 from errorscape.surfaces.limits import (
-    MAX_HESSIAN_PARAMS,
     MAX_LAB_CHECKPOINTS,
     MAX_LAB_PARAMS,
     MAX_LAB_RECORDS,
@@ -35,11 +34,17 @@ KEPT_RUNS = 4  # recent runs kept for the requests about them
 KEPT_FLOATS = 1 << 25  # at most this many parameters kept over all of them (128 MiB)
 HW_NETWORKS = 32  # networks of the minimum-ratio-against-loss figure (a full Hessian each)
 HW_MAX_PARAMS = 1024  # … only while each Hessian is quick
+# The lab's full spectrum stops below the library's MAX_HESSIAN_PARAMS: a 10-layer network
+# (P = 2,850) took 10.6 s for its Hessian here, too long to wait for after every run.
+SPECTRUM_MAX_PARAMS = 2048
+# Lanczos iterations for λmax in the lab: on the lessons' networks 20 and 30 gave λmax equal to
+# 80's to 2e-15 (relative), at a third of the time.
+LANCZOS_ITERATIONS = 30
 # What the lab shows first: Adam at 0.01 trains every task here within a thousand steps.
 DEFAULT_TASK = "moons"
 DEFAULT_OPTIMIZER = {"preset": "adam", "lr": 0.01}
 # The charts beside the loss chart in the lab, in the order of their tabs.
-LAB_CHARTS = ("acc", "grad", "spectrum", "sharpness", "ratio", "line")
+LAB_CHARTS = ("acc", "grad", "lr", "spectrum", "sharpness", "ratio", "line")
 DEFAULT_PLANE = "pca"  # the plane the path spans: the whole path in view (a random plane shows a dot)
 
 
@@ -320,16 +325,16 @@ def hessian_answer(spec: LabSpec, pick: Pick) -> dict[str, Any]:
     theta = _picked(run, pick)
     path = run.checkpoints[pick.config, :, pick.network]
     alive = np.all(np.isfinite(path), axis=1)
-    sharp = nets.sharpness(args.task, args.model, path[alive]) if alive.any() else np.zeros(0)
+    sharp = _sharpness(args, path[alive]) if alive.any() else np.zeros(0)
     answer: dict[str, Any] = {
         "params": int(theta.size),
         "sharpness": {"steps": run.checkpoint_steps[alive].tolist(), "lambda_max": finite_list(sharp)},
         "lambda_max_by_config": _sharpness_by_config(args, run),
     }
-    if theta.size > MAX_HESSIAN_PARAMS:
-        # Too many parameters for the whole matrix: λmax by Lanczos, no spectrum.
+    if theta.size > SPECTRUM_MAX_PARAMS:
+        # Too many parameters for the whole matrix here: λmax by Lanczos, no spectrum.
         none = dict.fromkeys(("eigenvalues", "minimum_ratio", "flat_share", "positive_share", "per_layer_ratio"))
-        return {**answer, **none, "lambda_max": finite_float(nets.sharpness(args.task, args.model, theta))}
+        return {**answer, **none, "lambda_max": finite_float(_sharpness(args, theta))}
     h = nets.hessian(args.task, args.model, theta)
     answer.update(
         {
@@ -372,8 +377,12 @@ def _sharpness_by_config(args: LabArgs, run: LabRun) -> list[float | None]:
     out: list[float | None] = []
     for finals in run.final[:, :HW_NETWORKS]:
         ok = finals[np.all(np.isfinite(finals), axis=1)]
-        out.append(finite_float(np.median(nets.sharpness(args.task, args.model, ok))) if len(ok) else None)
+        out.append(finite_float(np.median(_sharpness(args, ok))) if len(ok) else None)
     return out
+
+
+def _sharpness(args: LabArgs, params: np.ndarray) -> np.ndarray:
+    return nets.sharpness(args.task, args.model, params, iterations=min(LANCZOS_ITERATIONS, args.model.size(args.task)))
 
 
 def catalogue() -> dict[str, Any]:
@@ -417,6 +426,7 @@ def catalogue() -> dict[str, Any]:
             "max_work": limits.MAX_LAB_WORK,
             "max_plane": limits.MAX_PLANE_SIDE,
             "hw_networks": HW_NETWORKS,
+            "spectrum_max_params": SPECTRUM_MAX_PARAMS,
             "hw_max_params": HW_MAX_PARAMS,
         },
     }

@@ -27,6 +27,7 @@ export function defaultLab(nets, catalog) {
     selected: { config: 0, network: 0 },
     other: null, // the network at the line's far end (null: the next configuration's, or the next network)
     plane: d.plane,
+    planeTest: false, // the plane shows the test loss instead of the training loss
     chart: nets.charts[0],
   };
 }
@@ -78,6 +79,7 @@ export function sanitizeLab(raw, nets, catalog) {
   s.selected = { config: number(sel.config, 0, s.configs.length - 1, 0, true), network: number(sel.network, 0, s.networks - 1, 0, true) };
   const kinds = nets.plane_fields.find((f) => f.name === "kind").choices;
   if (kinds.includes(raw.plane)) s.plane = raw.plane;
+  s.planeTest = raw.planeTest === true;
   if (nets.charts.includes(raw.chart)) s.chart = raw.chart;
   const other = raw.other && typeof raw.other === "object" ? raw.other : null;
   if (other) s.other = { config: number(other.config, 0, s.configs.length - 1, 0, true), network: number(other.network, 0, s.networks - 1, 0, true) };

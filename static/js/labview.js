@@ -3,7 +3,7 @@
 // picture, the loss plane, the curves, and the picked network's Hessian.  The lab's state is
 // `holder.state` (labstate.js); every change retrains at once, superseding the run in flight.
 import { LAB_MEASURES, NetsStream, netsField, netsHessian, netsLine, netsPlane, netsRatios } from "./api.js";
-import { chartLayout, scaled } from "./charts.js";
+import { chartLayout, lrChart, scaled } from "./charts.js";
 import {
   finalMedians,
   labAccTraces,
@@ -206,6 +206,7 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
       }),
     );
     kind.value = s.plane;
+    $("lab-plane-test").checked = s.planeTest;
     optimizerView.render();
     renderPick();
     renderTabs();
@@ -448,11 +449,11 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
 
   function drawPlane(error = null) {
     // The paths' colours are the configurations' (the picked-network list names them).
-    const layout = chartLayout(t("lab_plane_title"), { xTitle: "α", legend: false });
+    const layout = chartLayout(t(holder.state.planeTest ? "lab_plane_test_title" : "lab_plane_title"), { xTitle: "α", legend: false });
     layout.margin = { ...layout.margin, b: 42 };
     layout.yaxis = { ...layout.yaxis, title: { text: "β" } };
     if (error) layout.annotations = [{ text: error, showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5, font: { color: "#e5e7eb" } }];
-    react("lab-plane-plot", lab.plane ? planeTraces(lab.plane, labels(), { names: names() }) : [], layout);
+    react("lab-plane-plot", lab.plane ? planeTraces(lab.plane, labels(), { test: holder.state.planeTest, names: names() }) : [], layout);
   }
 
   function drawCharts() {
@@ -475,9 +476,12 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
     } else if (which === "grad") {
       data = labGradTraces(run, labels(), s.selected, names());
       layout = chartLayout(t("lab_grad_title"), { log: true, legend: false });
+    } else if (which === "lr") {
+      data = lrChart(s.configs, s.steps, labels());
+      layout = chartLayout(t("lab_lr_title"), { legend: false });
     } else if (which === "spectrum") {
       data = h && h.eigenvalues ? spectrumTraces(h, names()) : [];
-      const title = !h ? t("lab_waiting") : h.eigenvalues ? t("lab_spectrum_title", { p: h.params }) : t("lab_spectrum_too_big", { p: h.params });
+      const title = !h ? t("lab_waiting") : h.eigenvalues ? t("lab_spectrum_title", { p: h.params }) : t("lab_spectrum_too_big", { p: h.params, max: nets().limits.spectrum_max_params });
       layout = chartLayout(title, { xTitle: "λ", legend: false });
       layout.yaxis = { ...layout.yaxis, type: "log", title: { text: t("lab_count") } };
     } else if (which === "sharpness") {
@@ -492,7 +496,7 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
     } else {
       const r = lab.ratios;
       data = ratioTraces(r, s.selected, names());
-      const title = r && r.error ? r.error : r && !r.networks ? t("lab_ratio_too_big") : r ? t("lab_ratio_title") : t("lab_waiting");
+      const title = r && r.error ? r.error : r && !r.networks ? t("lab_ratio_too_big", { max: nets().limits.hw_max_params }) : r ? t("lab_ratio_title") : t("lab_waiting");
       layout = chartLayout(title, { xTitle: t("lab_train_loss") });
       layout.xaxis = { ...layout.xaxis, type: "log", exponentformat: "power" };
       layout.yaxis = { ...layout.yaxis, title: { text: t("lab_ratio_short") } };
@@ -568,6 +572,11 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
           drawPlane();
         })
         .catch((err) => drawPlane(err.message));
+    });
+    $("lab-plane-test").addEventListener("change", () => {
+      s().planeTest = $("lab-plane-test").checked;
+      writeHash();
+      drawPlane();
     });
     $("lab-pick-config").addEventListener("change", () => pick(Number($("lab-pick-config").value), s().selected.network));
     $("lab-pick-network").addEventListener("change", () => pick(s().selected.config, Math.round(Number($("lab-pick-network").value) || 0)));

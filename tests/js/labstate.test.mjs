@@ -39,7 +39,7 @@ const NETS = {
     { name: "init_scale", kind: "number", min: 0, max: 100, default: 1 },
   ],
   plane_fields: [{ name: "kind", kind: "choice", choices: ["filter", "pca", "points"], default: "filter" }],
-  charts: ["acc", "grad", "line"],
+  charts: ["acc", "grad", "lr", "line"],
   limits: { max_networks: 256, max_steps: 20000, max_points: 2048, max_depth: 16, max_width: 1024 },
 };
 
@@ -79,6 +79,7 @@ test("anything from a URL is clamped to the declared bounds", () => {
   assert.equal(s.batch, 898);
   assert.deepEqual(s.selected, { config: 0, network: 255 });
   assert.equal(s.plane, "pca");
+  assert.equal(s.planeTest, false);
   assert.equal(s.configs[0].lr, 100);
   assert.equal(s.configs[0].momentum, "none");
 });
