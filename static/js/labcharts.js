@@ -55,7 +55,8 @@ export function labLossTraces(run, labels, pick, names) {
 }
 
 // At most one marker per configuration, at its median test loss's minimum, when the last
-// record is at least 10 % above it.
+// record is at least half as much again above it (noise alone rarely does that); the words only
+// on the first, so two markers do not write over each other.
 export function earlyStops(run, names) {
   if (!run || run.steps.length < 3) return [];
   const out = [];
@@ -66,13 +67,13 @@ export function earlyStops(run, names) {
       if (v !== null && (best < 0 || v < median[best])) best = k;
     });
     const last = median[median.length - 1];
-    if (best < 0 || best === median.length - 1 || last === null || last < 1.1 * median[best]) continue;
+    if (best < 0 || best === median.length - 1 || last === null || last < 1.5 * median[best]) continue;
     out.push({
       type: "scatter",
       mode: "markers+text",
       x: [run.steps[best]],
       y: [median[best]],
-      text: [names.earlyStop],
+      text: [out.length ? "" : names.earlyStop],
       textposition: "bottom right",
       textfont: { color: "#facc15", size: 12 },
       marker: { color: "#facc15", size: 11, symbol: "circle-open", line: { width: 2 } },

@@ -201,7 +201,7 @@ test("the line chart marks both networks where the line passes them", () => {
 
 test("the early-stopping marker sits at the median test loss's minimum, only if it rose after", () => {
   const run = { configs: 2, steps: [0, 10, 20, 30], records: { test_loss: [
-    [[1, 1], [0.4, 0.6], [0.8, 0.8], [1, 1.2]],
+    [[1, 1], [0.4, 0.6], [0.8, 0.8], [1, 1.4]],
     [[1, 1], [0.5, 0.5], [0.4, 0.4], [0.3, 0.3]],
   ] } };
   const marks = earlyStops(run, { earlyStop: "stop" });
