@@ -9,7 +9,6 @@ task's points and the run's shape), ``frame`` messages (records [C][k][N] per me
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -18,9 +17,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 from fastapi.responses import Response
 
-from errorscape.server.compute import Busy
 from errorscape.server.dependencies import GateDep, SettingsDep
-from errorscape.server.errors import error_detail
 from errorscape.server.models import ErrorResponse
 from errorscape.server.nets_lab import (
     STORE,
@@ -40,7 +37,7 @@ from errorscape.server.nets_lab import (
     task_points,
 )
 from errorscape.server.nets_models import FieldRequest, HessianRequest, LabSpec, LineRequest, PlaneRequest, TrainMessage
-from errorscape.server.routes.stream import ClientTooSlow, StreamSession, serve_socket
+from errorscape.server.routes.stream import StreamSession, serve_socket
 
 router = APIRouter(tags=["nets"])
 log = logging.getLogger("errorscape")
@@ -127,61 +124,49 @@ class NetsSession(StreamSession):
         assert isinstance(args, LabArgs)
         gate = self.gate()
         started = time.perf_counter()
-        try:
-            parts = await gate.run(lambda: chunks(args))
-            collect = Collector(args)
-            if cancel.is_set():
-                return  # superseded or cancelled before it began: nothing of it is sent
-            await self.send_json(
-                {
-                    "type": "start",
-                    "run": run_id,
-                    "configs": len(args.optimizers),
-                    "networks": args.networks,
-                    "steps": args.steps,
-                    "record_every": args.record_every,
-                    "batch_size": args.batch_size,
-                    "params": args.model.size(args.task),
-                    "task": task_points(args.task),
-                }
-            )
+        parts = await gate.run(lambda: chunks(args))
+        collect = Collector(args)
+        if cancel.is_set():
+            return  # superseded or cancelled before it began: nothing of it is sent
+        await self.send_json(
+            {
+                "type": "start",
+                "run": run_id,
+                "configs": len(args.optimizers),
+                "networks": args.networks,
+                "steps": args.steps,
+                "record_every": args.record_every,
+                "batch_size": args.batch_size,
+                "params": args.model.size(args.task),
+                "task": task_points(args.task),
+            }
+        )
 
-            def step() -> dict[str, Any] | None:
-                chunk = next(parts, None)
-                if chunk is None:
-                    return None
-                collect.add(chunk)
-                return chunk_message(chunk, run_id)
+        def step() -> dict[str, Any] | None:
+            chunk = next(parts, None)
+            if chunk is None:
+                return None
+            collect.add(chunk)
+            return chunk_message(chunk, run_id)
 
-            while not cancel.is_set():
-                message = await gate.run(step)
-                if message is None or cancel.is_set():
-                    break
-                await self.send_json(message)
-            if cancel.is_set() or collect.last is None:
-                return
-            run = collect.run()
-            STORE.put(run_key(spec), run)
-            diverged = collect.last.diverged_at
-            await self.send_json(
-                {
-                    "type": "done",
-                    "run": run_id,
-                    "diverged": int((diverged >= 0).sum()),
-                    "compute_ms": round((time.perf_counter() - started) * 1000.0, 3),
-                }
-            )
-        except ClientTooSlow:
-            log.info("nets run %s: the client did not read in time; closed", run_id)
-        except Busy:
-            await self.error("the server is busy; retry shortly", run=run_id, retry_after=Busy.retry_after_s)
-        except ValueError as err:
-            await self.error(error_detail(err), run=run_id)
-        except Exception:  # a closed socket mid-send, or a bug: never take the server down
-            if self.open:
-                log.exception("nets run %s failed", run_id)
-                with contextlib.suppress(Exception):
-                    await self.error("internal error", run=run_id)
+        while not cancel.is_set():
+            message = await gate.run(step)
+            if message is None or cancel.is_set():
+                break
+            await self.send_json(message)
+        if cancel.is_set() or collect.last is None:
+            return
+        run = collect.run()
+        STORE.put(run_key(spec), run)
+        diverged = collect.last.diverged_at
+        await self.send_json(
+            {
+                "type": "done",
+                "run": run_id,
+                "diverged": int((diverged >= 0).sum()),
+                "compute_ms": round((time.perf_counter() - started) * 1000.0, 3),
+            }
+        )
 
 
 @router.websocket("/ws/nets")

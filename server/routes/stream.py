@@ -142,7 +142,7 @@ class StreamSession:
         await self.stop()
         self.run_id += 1
         self.cancel = asyncio.Event()
-        self.task = asyncio.create_task(self.stream(self.run_id, kwargs, self.cancel))
+        self.task = asyncio.create_task(self.guarded(self.run_id, kwargs, self.cancel))
 
     start_type = "run"  # the message type that starts work on this socket
 
@@ -159,69 +159,74 @@ class StreamSession:
                 await self.task
             self.task = None
 
-    async def stream(self, run_id: int, kwargs: Any, cancel: asyncio.Event) -> None:
-        gate = self.gate()
-        compiled_before = surfaces.compilation_count()
-        compute_s = 0.0
+    async def guarded(self, run_id: int, kwargs: Any, cancel: asyncio.Event) -> None:
+        """Runs :meth:`stream`; whatever goes wrong becomes an error message to this client,
+        never a dead server."""
         try:
-            chunks: Iterator[Chunk] = await gate.run(lambda: surfaces.simulate_chunks(**kwargs, copy=False))
-            last: np.ndarray | None = None  # diverged_at as of the last frame
-            end: np.ndarray | None = None  # the newest positions, (C, S, 2)
-            while not cancel.is_set():
-                started = time.perf_counter()
-                # Computed and packed in the worker: the chunk's arrays are views that the
-                # next chunk overwrites, and packing is the one copy the frame needs.
-                packed = await gate.run(lambda: _next_frames(chunks, run_id, self.settings.ws_frame_bytes))
-                compute_s += time.perf_counter() - started
-                if packed is None or cancel.is_set():
-                    # Superseded while computing: the new run's frames, not this one's, come next.
-                    break
-                frames, shape, has_test, diverged_at, end = packed
-                if last is None:
-                    _, c, s, _ = shape
-                    await self.send_json(
-                        {
-                            "type": "start",
-                            "run": run_id,
-                            "configs": c,
-                            "starts": s,
-                            "steps": kwargs["steps"],
-                            "chunk_steps": CHUNK_STEPS,
-                            "has_test_set": has_test,
-                            "layout": FRAME_LAYOUT,
-                        }
-                    )
-                for frame in frames:
-                    await self.send_bytes(frame)
-                last = diverged_at
-            if cancel.is_set() or last is None or end is None:
-                return
-            ratios, kind_counts, minima = await gate.run(lambda: _end_points(kwargs, end))
-            await self.send_json(
-                {
-                    "type": "done",
-                    "run": run_id,
-                    "diverged": int((last >= 0).sum()),
-                    "diverged_at": last.tolist(),
-                    "minimum_ratio": ratios,
-                    "end_kinds": END_KINDS,
-                    "end_kind_counts": kind_counts,
-                    "minima": minima,
-                    "compute_ms": round(compute_s * 1000.0, 3),
-                    "compiled": surfaces.compilation_count() > compiled_before,
-                }
-            )
+            await self.stream(run_id, kwargs, cancel)
         except ClientTooSlow:
-            log.info("stream run %s: the client did not read for %.0f s; closed", run_id, self.settings.ws_send_timeout_s)
+            log.info("run %s: the client did not read for %.0f s; closed", run_id, self.settings.ws_send_timeout_s)
         except Busy:
             await self.error("the server is busy; retry shortly", run=run_id, retry_after=Busy.retry_after_s)
         except ValueError as err:
             await self.error(error_detail(err), run=run_id)
         except Exception:  # a closed socket mid-send, or a bug: never take the server down
             if self.open:
-                log.exception("stream run %s failed", run_id)
+                log.exception("run %s failed", run_id)
                 with contextlib.suppress(Exception):
                     await self.error("internal error", run=run_id)
+
+    async def stream(self, run_id: int, kwargs: Any, cancel: asyncio.Event) -> None:
+        gate = self.gate()
+        compiled_before = surfaces.compilation_count()
+        compute_s = 0.0
+        chunks: Iterator[Chunk] = await gate.run(lambda: surfaces.simulate_chunks(**kwargs, copy=False))
+        last: np.ndarray | None = None  # diverged_at as of the last frame
+        end: np.ndarray | None = None  # the newest positions, (C, S, 2)
+        while not cancel.is_set():
+            started = time.perf_counter()
+            # Computed and packed in the worker: the chunk's arrays are views that the
+            # next chunk overwrites, and packing is the one copy the frame needs.
+            packed = await gate.run(lambda: _next_frames(chunks, run_id, self.settings.ws_frame_bytes))
+            compute_s += time.perf_counter() - started
+            if packed is None or cancel.is_set():
+                # Superseded while computing: the new run's frames, not this one's, come next.
+                break
+            frames, shape, has_test, diverged_at, end = packed
+            if last is None:
+                _, c, s, _ = shape
+                await self.send_json(
+                    {
+                        "type": "start",
+                        "run": run_id,
+                        "configs": c,
+                        "starts": s,
+                        "steps": kwargs["steps"],
+                        "chunk_steps": CHUNK_STEPS,
+                        "has_test_set": has_test,
+                        "layout": FRAME_LAYOUT,
+                    }
+                )
+            for frame in frames:
+                await self.send_bytes(frame)
+            last = diverged_at
+        if cancel.is_set() or last is None or end is None:
+            return
+        ratios, kind_counts, minima = await gate.run(lambda: _end_points(kwargs, end))
+        await self.send_json(
+            {
+                "type": "done",
+                "run": run_id,
+                "diverged": int((last >= 0).sum()),
+                "diverged_at": last.tolist(),
+                "minimum_ratio": ratios,
+                "end_kinds": END_KINDS,
+                "end_kind_counts": kind_counts,
+                "minima": minima,
+                "compute_ms": round(compute_s * 1000.0, 3),
+                "compiled": surfaces.compilation_count() > compiled_before,
+            }
+        )
 
 
 def _abort_transport(ws: WebSocket) -> bool:
