@@ -441,10 +441,13 @@ NET_LESSONS: list[dict[str, Any]] = [
                     steps=400,
                 ),
                 _text(
-                    "The same with batch normalisation: λmax at the start is lower, and the same η = 1 now trains — the "
-                    "training loss falls far below ln 2.",
-                    "加上批次正規化：一開始的 λmax 較低，同樣的 η = 1 就訓練得起來——訓練 loss 遠低於 ln 2。",
-                    "加上批归一化：一开始的 λmax 较低，同样的 η = 1 就训练得起来——训练 loss 远低于 ln 2。",
+                    "The same with batch normalisation: λmax at the start is lower than the plain network's (the previous "
+                    "scene's first point), and within a few steps it sits near 2/η; the same η = 1 now trains — the training "
+                    "loss falls far below ln 2.",
+                    "加上批次正規化：一開始的 λmax 比一般網路（上一幕的第一個點）低，幾步之內就落到 2/η 附近；"
+                    "同樣的 η = 1 就訓練得起來——訓練 loss 遠低於 ln 2。",
+                    "加上批归一化：一开始的 λmax 比普通网络（上一幕的第一个点）低，几步之内就落到 2/η 附近；"
+                    "同样的 η = 1 就训练得起来——训练 loss 远低于 ln 2。",
                 ),
                 chart="sharpness",
             ),
