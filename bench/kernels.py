@@ -72,7 +72,8 @@ def kernel_counts(preset: str, starts: int, specialise: bool) -> tuple[int, Coun
     init, chunk, _ = group.kernels
     carry, record = init(prep.starts_pad, prep.start_ids, group.hp, prep.env)
     buffers = jax.tree.map(lambda r: np.empty((CHUNK_STEPS, *r.shape), r.dtype), record)
-    hlo = chunk.lower(carry, buffers, prep.start_ids, np.int32(CHUNK_STEPS), group.hp, prep.env).compile().as_text()
+    rows, _ = group.rule.host_rows(group.hp_host, None, CHUNK_STEPS)
+    hlo = chunk.lower(carry, buffers, prep.start_ids, np.int32(CHUNK_STEPS), group.hp, prep.env, rows).compile().as_text()
     bodies = while_bodies(hlo)
     # The step loop is the largest loop body (others are XLA's own small loops, if any).
     ops = max(bodies.values(), key=len) if bodies else []

@@ -328,6 +328,7 @@ class LimitsResponse(BaseModel):
     max_configs: int
     max_grid: int  # loss grid side
     max_basin_grid: int
+    basin_passes: list[int]  # a basin map's grid sides, drawn coarse first
     max_point_steps: int  # WebSocket run: starts × steps × configurations
     max_rest_point_steps: int  # POST /api/run
     max_basin_point_steps: int

@@ -87,6 +87,9 @@ def run_arguments(req: RunRequest, settings: Settings, point_steps_limit: int, w
         "batch_size": req.batch_size,
         "seed": req.seed,
         "surface_params": surface_params(surface, req.surface_params),
+        # A page's runs are interactive: the general program, where moving any slider or
+        # switching any toggle compiles nothing (see engine.RunSpec.specialise).
+        "specialise": False,
     }
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from errorscape import surfaces
 from errorscape.server.memory import rss_mb
+from errorscape.surfaces.basins import BASIN_PASSES, basin_map
 from errorscape.surfaces.critical import known_critical_points, minimum_ratio
 from errorscape.surfaces.grid import loss_grid
 
@@ -49,11 +50,22 @@ def _surface_steps(name: str) -> list[Step]:
     ]
 
 
+def _basin_steps(name: str) -> list[Step]:
+    # A basin map runs on programs specialised on the optimizer's modes (end points only: see
+    # engine.simulate_final), one per pair of modes and grid: the presets' on the first surface.
+
+    def maps(preset: str) -> Callable[[], object]:
+        return lambda: [basin_map(name, preset, g, steps=1) for g in BASIN_PASSES]
+
+    return [Step(f"{name}: basin maps of {preset}", maps(preset)) for preset in surfaces.PRESETS]
+
+
 def plan() -> tuple[list[Step], int]:
     """(every step, how many of them the first visit needs): the first visit's first."""
     first = _surface_steps(FIRST_SURFACE)
     steps = first[:3] + [s for name in surfaces.surface_names() if name != FIRST_SURFACE for s in _surface_steps(name)[:3]]
     steps += first[3:] + [s for name in surfaces.surface_names() if name != FIRST_SURFACE for s in _surface_steps(name)[3:]]
+    steps += _basin_steps(FIRST_SURFACE)
     return steps, 3
 
 

@@ -15,6 +15,10 @@ from errorscape.surfaces.limits import MAX_GRID
 from errorscape.surfaces.registry import DATA_SEED, Surface, get_surface
 from errorscape.surfaces.sampling import grid_starts
 
+# The grid sides of a basin map drawn in passes, coarse first, so that a map appears at once and
+# sharpens (the page draws these; the server compiles their programs ahead).
+BASIN_PASSES = (32, 64, 128)
+
 
 @dataclass(frozen=True)
 class BasinMap:

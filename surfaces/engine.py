@@ -19,11 +19,11 @@ import jax
 import numpy as np
 
 from errorscape.surfaces.errors import FieldError
-from errorscape.surfaces.kernels import CHUNK_STEPS, KernelKey, Layout, Record, Sampling, bucket, config_bucket, kernels
+from errorscape.surfaces.kernels import CHUNK_STEPS, FINAL_CHUNK_STEPS, KernelKey, Layout, Record, Sampling, bucket, config_bucket, kernels
 from errorscape.surfaces.limits import MAX_CONFIGS, MAX_SEED, MAX_STEPS
 from errorscape.surfaces.problem import Env, check_int, final_loss, make_env, resolve_params, resolve_starts
 from errorscape.surfaces.registry import DATA_SEED, Array, Surface, get_surface, surface_key
-from errorscape.surfaces.rules import Config, make_rule, resolve_optimizers, rule_key
+from errorscape.surfaces.rules import Config, Rule, make_rule, resolve_optimizers, rule_key
 
 __all__ = [
     "CHUNK_STEPS",
@@ -38,22 +38,31 @@ __all__ = [
     "simulate_final",
 ]
 
-_ARGUMENTS = """
+# From this many starts a run is throughput work (a basin map, a study from a notebook), not a
+# page's interactive run: the engine picks the programs specialised on the modes.
+SPECIALISED_FROM_STARTS = 10_000
+
+
+_ARGUMENTS = f"""
     Arguments (shared by the three entry points):
       surface: a surface name (``surface_names()``) or a :class:`Surface` (``custom_surface``).
       optimizers: one configuration or a list of 1 to 8: a preset name (``"adam"``), a mapping
-        of the lecture rule's fields (``{"preset": "momentum", "lam": 0.5}``, see
+        of the lecture rule's fields (``{{"preset": "momentum", "lam": 0.5}}``, see
         ``OptimizerConfig``), an ``OptimizerConfig``, or an optax optimizer
-        (``{"optax": "lion", "hyper": {"learning_rate": 0.01}}``, names in ``OPTAX_OPTIMIZERS``).
+        (``{{"optax": "lion", "hyper": {{"learning_rate": 0.01}}}}``, names in ``OPTAX_OPTIMIZERS``).
       starts: None (the surface's default starts), an (S, 2) array of points inside the
-        surface's bound, ``{"grid": n}`` (n × n points over the domain) or ``{"random": n}``.
+        surface's bound, ``{{"grid": n}}`` (n × n points over the domain) or ``{{"random": n}}``.
       steps: updates per start, 1 to 100,000.
       batch_size: examples per update, 1 to the surface's data set size; None is full batch; a
         list gives each configuration its own (``[None, 1]`` races full batch against batch 1).
       seed: the minibatch order and random starts, 0 to 2**32 − 1.
-      surface_params: the surface's parameters by name (``{"kappa": 100}``); others keep their
+      surface_params: the surface's parameters by name (``{{"kappa": 100}}``); others keep their
         defaults.
       data_seed: the data set the surface is a mean over.
+      specialise: which compiled programs run the lecture's rule: True, programs specialised on
+        its momentum and σ modes (faster; a new pair of modes compiles once); False, the general
+        program (a change of any toggle compiles nothing: interactive use); None, the engine
+        chooses (specialised from {SPECIALISED_FROM_STARTS:,} starts and for end points only).  Same results.
     Bad arguments raise :class:`FieldError` (a ``ValueError``) naming the field.
 """
 
@@ -70,11 +79,12 @@ class RunSpec:
     seed: int = 0
     surface_params: Mapping[str, Any] | None = None
     data_seed: int = DATA_SEED
-    # Programs specialised on the lecture rule's momentum and σ modes (rules.rule_key), asked
-    # for explicitly: both kinds give the same bits, but on this project's 2-core CPU the
-    # specialised one was faster at 1,000 and 100,000 starts and slower at 10,000 and 30,000
-    # (bench/RESULTS.md), so no run takes it on its own yet.
-    specialise: bool = False
+    # Which kind of compiled program runs the lecture's rule (see rules.rule_key): the general
+    # one, where every toggle is a value (a slider or a toggle compiles nothing: interactive
+    # runs), or one specialised on the momentum and σ modes (fewer operations and kernels per
+    # step: runs where throughput matters).  Both give the same bits.  None: the engine
+    # chooses (specialised from SPECIALISED_FROM_STARTS starts, and for end points only).
+    specialise: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -112,8 +122,11 @@ class _Group:
     """Configurations that share one compiled program (one rule, see rule_key)."""
 
     indices: tuple[int, ...]  # their places in the request's list
+    rule_key: tuple
     kernels: Any
     hp: Any  # (hyperparameters, Sampling): Hyperparams (lecture) or a dict (optax), leaves [C padded]
+    rule: Rule
+    hp_host: Any  # the hyperparameters on the host (NumPy), for the rule's host rows
 
 
 @dataclass(frozen=True)
@@ -164,15 +177,18 @@ def prepare(spec: RunSpec) -> Prepared:
     starts_pad = np.concatenate([start_arr, np.repeat(start_arr[:1], s_pad - s, axis=0)])
     layout = Layout(s_pad)
 
+    if spec.specialise is not None and not isinstance(spec.specialise, bool):
+        raise FieldError(("specialise",), "expected True, False or None")
+    specialise = s >= SPECIALISED_FROM_STARTS if spec.specialise is None else spec.specialise
     by_rule: dict[tuple, list[int]] = {}
     for i, c in enumerate(configs):
-        by_rule.setdefault(rule_key(c, spec.specialise), []).append(i)
+        by_rule.setdefault(rule_key(c, specialise), []).append(i)
     groups = []
     for key, indices in by_rule.items():
         # Configurations are padded to a power of two (repeating the first) like starts.
         hp_host = [configs[i].hyperparams() for i in indices]
         hp_host += hp_host[:1] * (config_bucket(len(indices)) - len(indices))
-        hp = make_rule(key).stack(hp_host)
+        hp = make_rule(key).stack(hp_host)  # NumPy
         group_batches = [batches[i] for i in indices]
         group_batches += group_batches[:1] * (len(hp_host) - len(indices))
         sampling = Sampling(np.array(group_batches, np.int32), np.array([n // b for b in group_batches], np.int32))
@@ -187,7 +203,16 @@ def prepare(spec: RunSpec) -> Prepared:
             configs_pad=len(hp_host),
             devices=layout.devices,
         )
-        groups.append(_Group(indices=tuple(indices), kernels=kernels(kernel_key, surface), hp=layout.replicated((hp, sampling))))
+        groups.append(
+            _Group(
+                indices=tuple(indices),
+                rule_key=key,
+                kernels=kernels(kernel_key, surface),
+                hp=layout.replicated((hp, sampling)),
+                rule=make_rule(key),
+                hp_host=hp,
+            )
+        )
     return Prepared(
         surface=surface,
         configs=configs,
@@ -241,9 +266,10 @@ def _group_stream(prep: Prepared, group: _Group) -> Iterator[Chunk]:
     # Record buffers are [K, C, S, ...]: the start axis is axis 2.
     buffers = prep.layout.by_start(jax.tree.map(lambda r: np.empty((CHUNK_STEPS, *r.shape), r.dtype), record), 2)
     k_end = prep.layout.replicated(np.int32(prep.steps))
-    t = 1
+    t, state = 1, None
     while t <= prep.steps:
-        carry, buffers = chunk(carry, buffers, prep.start_ids, k_end, group.hp, prep.env)
+        rows, state = group.rule.host_rows(group.hp_host, state, CHUNK_STEPS)
+        carry, buffers = chunk(carry, buffers, prep.start_ids, k_end, group.hp, prep.env, prep.layout.replicated(rows))
         t1 = min(t + CHUNK_STEPS, prep.steps + 1)
         yield _to_chunk(t, t1, buffers, carry.diverged_at, c, s)
         t = t1
@@ -276,6 +302,7 @@ def simulate_chunks(
     surface_params: Mapping[str, Any] | None = None,
     data_seed: int = DATA_SEED,
     copy: bool = True,
+    specialise: bool | None = None,
 ) -> Iterator[Chunk]:
     """The run as a stream: first the starts (t = 0), then chunks of up to CHUNK_STEPS steps.
 
@@ -285,7 +312,7 @@ def simulate_chunks(
     ``copy=False`` a chunk's arrays are views of buffers the next chunk overwrites: for a
     consumer that serialises each chunk before asking for the next (the WebSocket stream).
     """
-    prep = prepare(RunSpec(surface, optimizers, starts, steps, batch_size, seed, surface_params, data_seed))
+    prep = prepare(RunSpec(surface, optimizers, starts, steps, batch_size, seed, surface_params, data_seed, specialise))
     return _owned(_stream(prep)) if copy else _stream(prep)
 
 
@@ -320,9 +347,10 @@ def simulate(
     seed: int = 0,
     surface_params: Mapping[str, Any] | None = None,
     data_seed: int = DATA_SEED,
+    specialise: bool | None = None,
 ) -> RunResult:
     """Run every configuration from every start; NumPy arrays, config-major (see RunResult)."""
-    prep = prepare(RunSpec(surface, optimizers, starts, steps, batch_size, seed, surface_params, data_seed))
+    prep = prepare(RunSpec(surface, optimizers, starts, steps, batch_size, seed, surface_params, data_seed, specialise))
     c, s, t = len(prep.configs), prep.starts.shape[0], prep.steps + 1
     positions = np.empty((c, t, s, 2), np.float32)
     loss = np.empty((c, t, s), np.float32)
@@ -362,9 +390,12 @@ def simulate_final(
     seed: int = 0,
     surface_params: Mapping[str, Any] | None = None,
     data_seed: int = DATA_SEED,
+    specialise: bool | None = None,
 ) -> FinalResult:
-    """Only where each run ends: no trajectories kept, for dense grids (basin maps)."""
-    prep = prepare(RunSpec(surface, optimizers, starts, steps, batch_size, seed, surface_params, data_seed))
+    """Only where each run ends: no trajectories kept, for dense grids (basin maps).  Throughput
+    work: unless told otherwise it runs on programs specialised on the modes."""
+    specialise = True if specialise is None else specialise
+    prep = prepare(RunSpec(surface, optimizers, starts, steps, batch_size, seed, surface_params, data_seed, specialise))
     parts = [_group_final(prep, g) for g in prep.groups]
     order = np.argsort(np.concatenate([g.indices for g in prep.groups]))
 
@@ -378,14 +409,19 @@ def simulate_final(
 def _group_final(prep: Prepared, group: _Group) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     init, _, final = group.kernels
     carry, _ = init(prep.starts_pad, prep.start_ids, group.hp, prep.env)
-    carry = final(carry, prep.start_ids, prep.layout.replicated(np.int32(prep.steps)), group.hp, prep.env)
+    k_end = prep.layout.replicated(np.int32(prep.steps))
+    state = None
+    for _ in range(0, prep.steps, FINAL_CHUNK_STEPS):
+        rows, state = group.rule.host_rows(group.hp_host, state, FINAL_CHUNK_STEPS)
+        carry = final(carry, prep.start_ids, k_end, group.hp, prep.env, prep.layout.replicated(rows))
     c, s = len(group.indices), prep.starts.shape[0]
     theta_all = np.stack([np.asarray(v) for v in carry.theta], axis=-1)
     # The carry holds the full-batch gradient at the end points already; only the loss is new.
     loss_h = np.asarray(final_loss(prep.surface)(theta_all, prep.env))[:c, :s]
-    alive = np.asarray(carry.alive)[:c, :s]
+    alive = np.asarray(carry.diverged_at)[:c, :s] < 0
     theta = theta_all[:c, :s]
-    gn = np.hypot(np.asarray(carry.grad[0]), np.asarray(carry.grad[1]))[:c, :s]
+    gx, gy = np.asarray(carry.grad[0])[:c, :s], np.asarray(carry.grad[1])[:c, :s]
+    gn = np.sqrt(gx * gx + gy * gy)  # float32, as a trajectory records it
     return (
         np.where(alive[..., None], theta, np.nan).astype(np.float32),
         np.where(alive, loss_h, np.nan).astype(np.float32),

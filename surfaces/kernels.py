@@ -10,7 +10,14 @@ and no hyperparameter does (they are arrays, see :mod:`errorscape.surfaces.optim
 
 Divergence: a trajectory diverges at the first recorded step whose position, loss or
 gradient is not finite or whose position leaves the surface's bound box.  From that step on
-its entries are NaN and its state is frozen, so a blow-up costs nothing and spreads nothing.
+its entries are NaN.  Its state is not frozen: every start is independent, so a diverged one
+computes on (with NaN or infinities, at the same speed) without touching any other, and what
+it computes is never shown; freezing it would cost one select per state array every step.
+
+A step's cost on a CPU is mostly how many kernels it runs (XLA writes each output array in its
+own loop), so the step carries nothing it can derive: a start is alive while its
+``diverged_at`` is −1, per-configuration values come from a table built once a chunk (see
+rules.Rule), and a chunk runs exactly its steps (no "is this step past the end" test).
 """
 
 from __future__ import annotations
@@ -31,6 +38,9 @@ from errorscape.surfaces.rules import make_rule
 from errorscape.surfaces.sampling import shuffled_index
 
 CHUNK_STEPS = 100
+# End-points-only runs go in longer chunks (one call to the program each): nothing is
+# streamed, so only the call's fixed cost matters.
+FINAL_CHUNK_STEPS = 1000
 MIN_BUCKET = 8
 
 
@@ -60,10 +70,8 @@ class Carry(NamedTuple):
     theta: Pair  # ([C, S], [C, S])
     opt: Any  # the rule's per-point state, leaves [C, S, ...] (the lecture's: trace and nu pairs)
     grad: Pair  # full-batch gradient at theta
-    alive: Array  # [C, S] bool
     diverged_at: Array  # [C, S] int32, -1 while alive
     step: Array  # int32 scalar: updates done
-    shared: Any  # the rule's per-configuration state, leaves [C] (the lecture's: β₁^step, β₂^step)
 
 
 class Record(NamedTuple):
@@ -184,63 +192,75 @@ def build_kernels(spec: KernelKey, surface: Surface):
 
     # One step of one start under one configuration.  Arguments come in three groups, which is
     # how they are batched: the point's own state (per configuration and start), the start's
-    # id (per start), the configuration's state and hyperparameters (per configuration), and
-    # what every point shares (the step counter, the last step, the data).
-    def point_step(point, start_id, config, common):
-        theta, opt, grad, alive, div_at = point
-        shared, hp, sampling = config
-        k, k_end, env = common
+    # id (per start), the configuration's table row and hyperparameters (per configuration),
+    # and what every point shares (the step number, the data).
+    def step_gradient(theta: Pair, grad: Pair, start_id: Array, k: Array, sampling: Sampling, env: Env) -> Pair:
+        """The gradient update ``k`` follows: the full-batch one (``grad``), or the minibatch's."""
         if spec.full_batch:
-            g = grad
-        else:
-            # This configuration's batch size (a full-batch configuration among minibatch ones
-            # takes the whole data set, one batch an epoch): padded slots weigh 0.
-            batch, per_epoch = sampling.batch, sampling.batches_per_epoch
-            epoch = (k // per_epoch).astype(jnp.uint32)
-            first = ((k % per_epoch) * batch).astype(jnp.uint32)
-            idx = shuffled_index(env.seed, start_id, epoch, first + slots, spec.log2_n)
-            weights = jnp.where(slots < batch.astype(jnp.uint32), 1.0 / batch.astype(jnp.float32), 0.0)
-            mini = batch_grad(*theta, env.table[idx], weights, env)
-            # A full-batch configuration takes the exact full-batch gradient, as it would in a
-            # run of its own: racing it against a minibatch one changes none of its bits.
-            whole = batch >= (1 << spec.log2_n)
-            g = (jnp.where(whole, grad[0], mini[0]), jnp.where(whole, grad[1], mini[1]))
-        delta, opt1 = rule.point_update(g, opt, theta, k, shared, hp)
+            return grad
+        # This configuration's batch size (a full-batch configuration among minibatch ones
+        # takes the whole data set, one batch an epoch): padded slots weigh 0.
+        batch, per_epoch = sampling.batch, sampling.batches_per_epoch
+        epoch = (k // per_epoch).astype(jnp.uint32)
+        first = ((k % per_epoch) * batch).astype(jnp.uint32)
+        idx = shuffled_index(env.seed, start_id, epoch, first + slots, spec.log2_n)
+        weights = jnp.where(slots < batch.astype(jnp.uint32), 1.0 / batch.astype(jnp.float32), 0.0)
+        mini = batch_grad(*theta, env.table[idx], weights, env)
+        # A full-batch configuration takes the exact full-batch gradient, as it would in a
+        # run of its own: racing it against a minibatch one changes none of its bits.
+        whole = batch >= (1 << spec.log2_n)
+        return jnp.where(whole, grad[0], mini[0]), jnp.where(whole, grad[1], mini[1])
+
+    def point_step(point, start_id, config, common):
+        theta, opt, grad, div_at = point
+        row, hp, sampling = config
+        k, env = common
+        g = step_gradient(theta, grad, start_id, k, sampling, env)
+        delta, opt1 = rule.point_update(g, opt, theta, k, row, hp)
         theta1 = (theta[0] + delta[0], theta[1] + delta[1])
         loss1, grad1, bad = evaluate(theta1, env)
-        active = k < k_end
-        newly = alive & bad & active
-        alive1 = alive & ~newly
-        keep = alive1 & active
-
-        def kept(new: Any, old: Any) -> Any:
-            return jax.tree.map(lambda a, b: jnp.where(keep, a, b), new, old)
-
+        div_at1 = jnp.where((div_at < 0) & bad, k + 1, div_at)
+        alive1 = div_at1 < 0
         record = Record(
             positions=jnp.stack([jnp.where(alive1, theta1[0], nan), jnp.where(alive1, theta1[1], nan)]),
             loss=jnp.where(alive1, loss1, nan),
             grad_norm=jnp.where(alive1, jnp.sqrt(grad1[0] * grad1[0] + grad1[1] * grad1[1]), nan),
             test_loss=jnp.where(alive1, test_xy(*theta1, env), nan) if spec.has_test else None,
         )
-        new = (
-            kept(theta1, theta),
-            kept(opt1, opt),
-            kept(grad1, grad),
-            alive1,
-            jnp.where(newly, k + 1, div_at),
-        )
-        return new, record
+        return (theta1, opt1, grad1, div_at1), record
+
+    # End points only: the same arithmetic in another order.  Update k first checks θ_k and
+    # takes the gradient there, then moves; nothing of θ_{k+1} is evaluated until the next
+    # update (or the chunk's end).  So no gradient is carried from one step to the next: a
+    # step writes two arrays fewer, and XLA recomputes a cheap surface's gradient inside the
+    # kernels that use it.
+    def point_step_final(point, start_id, config, common):
+        theta, opt, div_at = point
+        row, hp, sampling = config
+        k, env = common
+        _, grad, bad = evaluate(theta, env)
+        div_at = jnp.where((div_at < 0) & bad, k, div_at)
+        g = step_gradient(theta, grad, start_id, k, sampling, env)
+        delta, opt1 = rule.point_update(g, opt, theta, k, row, hp)
+        return (theta[0] + delta[0], theta[1] + delta[1]), opt1, div_at
+
+    def point_end(theta, div_at, k, env):
+        """θ's full-batch gradient and its check at step k: where a chunk of updates stops."""
+        _, grad, bad = evaluate(theta, env)
+        return grad, jnp.where((div_at < 0) & bad, k, div_at)
+
+    final_step = jax.vmap(jax.vmap(point_step_final, in_axes=(0, 0, None, None)), in_axes=(0, None, 0, None))
+    end_check = jax.vmap(jax.vmap(point_end, in_axes=(0, 0, None, None)), in_axes=(0, 0, None, None))
 
     # starts: vmapped over S (point state, start ids); configs: over C (point state, config).
     over_starts = jax.vmap(point_step, in_axes=(0, 0, None, None))
     batched_step = jax.vmap(over_starts, in_axes=(0, None, 0, None))
 
-    def advance(carry: Carry, start_ids: Array, k_end: Array, hp_sampling: Any, env: Env):
+    def advance(carry: Carry, row: Any, start_ids: Array, hp_sampling: Any, env: Env):
         hp, sampling = hp_sampling
-        point = (carry.theta, carry.opt, carry.grad, carry.alive, carry.diverged_at)
-        (theta, opt, grad, alive, div_at), record = batched_step(point, start_ids, (carry.shared, hp, sampling), (carry.step, k_end, env))
-        shared = rule.shared_next(carry.shared, hp)
-        return Carry(theta, opt, grad, alive, div_at, carry.step + 1, shared), record
+        point = (carry.theta, carry.opt, carry.grad, carry.diverged_at)
+        (theta, opt, grad, div_at), record = batched_step(point, start_ids, (row, hp, sampling), (carry.step, env))
+        return Carry(theta, opt, grad, div_at, carry.step + 1), record
 
     def point_init(theta, env):
         pair = (theta[0], theta[1])
@@ -251,7 +271,7 @@ def build_kernels(spec: KernelKey, surface: Surface):
             grad_norm=jnp.where(bad, nan, jnp.sqrt(grad[0] * grad[0] + grad[1] * grad[1])),
             test_loss=jnp.where(bad, nan, test_loss(theta, env)) if spec.has_test else None,
         )
-        return grad, ~bad, jnp.where(bad, 0, -1).astype(jnp.int32), record
+        return grad, jnp.where(bad, 0, -1).astype(jnp.int32), record
 
     init_over_starts = jax.vmap(point_init, in_axes=(0, None))
 
@@ -260,7 +280,7 @@ def build_kernels(spec: KernelKey, surface: Surface):
 
     def init_body(starts: Array, start_ids: Array, hp_sampling: Any, env: Env):
         hp, _ = hp_sampling
-        grad, alive, div_at, record = init_over_starts(starts, env)
+        grad, div_at, record = init_over_starts(starts, env)
         c = jax.tree.leaves(hp)[0].shape[0]
 
         def tile(x):
@@ -271,24 +291,41 @@ def build_kernels(spec: KernelKey, surface: Surface):
 
         grad = tile(grad[0]), tile(grad[1])
         opt = opt_init((starts[:, 0], starts[:, 1]), start_ids, hp)
-        shared = rule.shared_init(hp)
-        carry = Carry(tile_vector(starts), opt, grad, tile(alive), tile(div_at), jnp.zeros((), jnp.int32), shared)
+        carry = Carry(tile_vector(starts), opt, grad, tile(div_at), jnp.zeros((), jnp.int32))
         return carry, jax.tree.map(tile, record)
 
-    def chunk_body(carry: Carry, buffers: Record, start_ids: Array, k_end: Array, hp: Any, env: Env):
+    def steps_and_table(carry: Carry, k_end: Array, rows: Any, hp_sampling: Any, length: int):
+        """How many of the chunk's ``length`` steps run (all but in the last chunk), and the
+        rule's table for them, computed at once."""
+        ks = carry.step + jnp.arange(length, dtype=jnp.int32)
+        return jnp.clip(k_end - carry.step, 0, length), rule.table(ks, rows, hp_sampling[0])
+
+    def chunk_body(carry: Carry, buffers: Record, start_ids: Array, k_end: Array, hp: Any, env: Env, rows: Any):
+        n, table = steps_and_table(carry, k_end, rows, hp, CHUNK_STEPS)
+
         def body(i, state):
             c, bufs = state
-            c, record = advance(c, start_ids, k_end, hp, env)
+            row = jax.tree.map(lambda t: t[i], table)
+            c, record = advance(c, row, start_ids, hp, env)
             bufs = jax.tree.map(lambda b, r: jax.lax.dynamic_update_index_in_dim(b, r, i, 0), bufs, record)
             return c, bufs
 
-        return jax.lax.fori_loop(0, CHUNK_STEPS, body, (carry, buffers))
+        return jax.lax.fori_loop(0, n, body, (carry, buffers))
 
-    def final_body(carry: Carry, start_ids: Array, k_end: Array, hp: Any, env: Env):
-        def body(c: Carry) -> Carry:
-            return advance(c, start_ids, k_end, hp, env)[0]
+    def final_body(carry: Carry, start_ids: Array, k_end: Array, hp: Any, env: Env, rows: Any):
+        _, table = steps_and_table(carry, k_end, rows, hp, FINAL_CHUNK_STEPS)
+        k0 = carry.step
+        stop = jnp.minimum(k_end, k0 + FINAL_CHUNK_STEPS)
 
-        return jax.lax.while_loop(lambda c: c.step < k_end, body, carry)
+        # One counter (the step number) drives the loop and indexes the table.
+        def body(state):
+            theta, opt, div_at, k = state
+            row = jax.tree.map(lambda t: t[k - k0], table)
+            return (*final_step((theta, opt, div_at), start_ids, (row, *hp), (k, env)), k + 1)
+
+        theta, opt, div_at, k = jax.lax.while_loop(lambda st: st[3] < stop, body, (carry.theta, carry.opt, carry.diverged_at, k0))
+        grad, div_at = end_check(theta, div_at, k, env)
+        return Carry(theta, opt, grad, div_at, k)
 
     if spec.devices > 1:
         # Several devices: each runs the very program one device would, on its slice of the
@@ -299,15 +336,15 @@ def build_kernels(spec: KernelKey, surface: Surface):
         by_start: Any = PartitionSpec(None, "starts")
         whole: Any = PartitionSpec()
         by_start_t: Any = PartitionSpec(None, None, "starts")  # [K, C, S, ...] record buffers
-        carry_spec = Carry(by_start, by_start, by_start, by_start, by_start, whole, whole)
+        carry_spec = Carry(by_start, by_start, by_start, by_start, whole)
         row_spec = Record(by_start, by_start, by_start, by_start if spec.has_test else None)
         buffer_spec = Record(by_start_t, by_start_t, by_start_t, by_start_t if spec.has_test else None)
         ids = PartitionSpec("starts")
         init_body = jax.shard_map(init_body, mesh=mesh, in_specs=(ids, ids, whole, whole), out_specs=(carry_spec, row_spec))
         chunk_body = jax.shard_map(
-            chunk_body, mesh=mesh, in_specs=(carry_spec, buffer_spec, ids, whole, whole, whole), out_specs=(carry_spec, buffer_spec)
+            chunk_body, mesh=mesh, in_specs=(carry_spec, buffer_spec, ids, whole, whole, whole, whole), out_specs=(carry_spec, buffer_spec)
         )
-        final_body = jax.shard_map(final_body, mesh=mesh, in_specs=(carry_spec, ids, whole, whole, whole), out_specs=carry_spec)
+        final_body = jax.shard_map(final_body, mesh=mesh, in_specs=(carry_spec, ids, whole, whole, whole, whole), out_specs=carry_spec)
 
     init = jax.jit(init_body)
     # The chunk writes its records into buffers it is handed back every time (donated):

@@ -220,11 +220,70 @@ def _is_optax_object(spec: Any) -> bool:
     return callable(getattr(spec, "init", None)) and callable(getattr(spec, "update", None))
 
 
-def _update_static(grad: Array, state: OptState, hp: Hyperparams, mm: int, sm: int) -> tuple[Array, OptState]:
-    """:func:`update` with the momentum and σ modes fixed: each expression is the one the
-    general update selects for these modes, written the same way."""
-    count, trace, nu = state.t, state.trace, state.nu
-    beta1_power, beta2_power = next_powers(state.beta1_power, state.beta2_power, hp)
+class StepScalars(NamedTuple):
+    """What one step needs per configuration beyond the point's own state: η_t and the
+    divisors of the bias corrections and of Adagrad's mean.  The engine computes them for a
+    whole chunk of steps at once (one vectorised pass, not a few scalar kernels every step);
+    :func:`update` computes them for its one step.  Either way by the same expressions."""
+
+    eta: Tensor  # η_t
+    bias1: Tensor  # 1 / (1 − β₁^{t+1})
+    bias2: Tensor  # 1 / (1 − β₂^{t+1})
+    inv_count: Tensor  # 1 / (t + 1), Adagrad's mean over the steps so far
+
+
+def step_scalars(count: Array, beta1_power: Array, beta2_power: Array, hp: Hyperparams) -> StepScalars:
+    """The scalars of update number ``count`` (0-based), given β₁^{count+1} and β₂^{count+1}.
+
+    Per-configuration divisors are applied as products with their reciprocal, written out:
+    XLA may or may not make that rewrite itself, depending on how the program was partitioned,
+    and a run must not depend on how many devices computed it."""
+    k1 = (count + 1).astype(jnp.float32)  # 1-based step number, for Adagrad's mean
+    eta = learning_rate(count, hp.lr, hp.schedule, hp.decay_rate, hp.decay_steps, hp.warmup_steps)
+    return StepScalars(eta, 1.0 / (1.0 - beta1_power), 1.0 / (1.0 - beta2_power), 1.0 / k1)
+
+
+def apply(
+    grad: Array, trace: Array, nu: Array, count: Array, s: StepScalars, hp: Hyperparams, modes: tuple[int, int] | None = None
+) -> tuple[Array, Array, Array]:
+    """(updates, new trace, new ν) of update number ``count`` with its scalars ``s``.
+
+    All branches are computed and selected: in two dimensions that costs a few flops, and
+    it keeps the step one fused kernel with no control flow whatever the toggles say.
+    ``modes`` (indices into MOMENTUM_MODES and SIGMA_MODES) fixes the two toggles instead: only
+    their branches are computed (the same operations, so the same bits), for programs where
+    throughput matters more than a toggle compiling nothing (see rules.rule_key).
+    """
+    if modes is not None:
+        return _apply_static(grad, trace, nu, count, s, hp, *modes)
+    g2 = grad * grad
+
+    heavy = grad + hp.lam * trace
+    adam_m = hp.beta1 * trace + (1.0 - hp.beta1) * grad
+    mm = hp.momentum_mode
+    new_trace = jnp.where(mm == 3, adam_m, jnp.where(mm == 0, trace, heavy))
+    m = jnp.select([mm == 1, mm == 2, mm == 3], [heavy, grad + hp.lam * heavy, adam_m * s.bias1], grad)
+
+    sm = hp.sigma_mode
+    rms = jnp.where(count == 0, g2, hp.alpha * nu + (1.0 - hp.alpha) * g2)
+    adam_v = hp.beta2 * nu + (1.0 - hp.beta2) * g2
+    new_nu = jnp.select([sm == 1, sm == 2, sm == 3], [nu + g2, rms, adam_v], nu)
+    sigma = jnp.select(
+        [sm == 1, sm == 2, sm == 3],
+        [jnp.sqrt(new_nu * s.inv_count) + hp.eps, jnp.sqrt(rms) + hp.eps, jnp.sqrt(adam_v * s.bias2) + hp.eps],
+        jnp.ones_like(grad),
+    )
+    # With ε = 0 an adaptive σ is exactly 0 in a coordinate whose gradients have all been 0,
+    # and so is m there: that coordinate does not move (0/0 would mark a healthy start diverged).
+    step = jnp.where(sigma > 0, m / jnp.where(sigma > 0, sigma, 1.0), 0.0)
+    return -s.eta * step, new_trace, new_nu
+
+
+def _apply_static(
+    grad: Array, trace: Array, nu: Array, count: Array, s: StepScalars, hp: Hyperparams, mm: int, sm: int
+) -> tuple[Array, Array, Array]:
+    """:func:`apply` with the momentum and σ modes fixed: each expression is the one the
+    general form selects for these modes, written the same way."""
     g2 = grad * grad
     if mm == 0:
         new_trace, m = trace, grad
@@ -233,23 +292,20 @@ def _update_static(grad: Array, state: OptState, hp: Hyperparams, mm: int, sm: i
         new_trace, m = heavy, heavy if mm == 1 else grad + hp.lam * heavy
     else:
         adam_m = hp.beta1 * trace + (1.0 - hp.beta1) * grad
-        new_trace, m = adam_m, adam_m * (1.0 / (1.0 - beta1_power))
-    eta = learning_rate(count, hp.lr, hp.schedule, hp.decay_rate, hp.decay_steps, hp.warmup_steps)
+        new_trace, m = adam_m, adam_m * s.bias1
     if sm == 0:
-        new_nu, step = nu, m  # σ = 1: m / 1 is m
+        return -s.eta * m, new_trace, nu  # σ = 1: m / 1 is m
+    if sm == 1:
+        new_nu = nu + g2
+        sigma = jnp.sqrt(new_nu * s.inv_count) + hp.eps
+    elif sm == 2:
+        new_nu = jnp.where(count == 0, g2, hp.alpha * nu + (1.0 - hp.alpha) * g2)
+        sigma = jnp.sqrt(new_nu) + hp.eps
     else:
-        if sm == 1:
-            k1 = (count + 1).astype(jnp.float32)
-            new_nu = nu + g2
-            sigma = jnp.sqrt(new_nu * (1.0 / k1)) + hp.eps
-        elif sm == 2:
-            new_nu = jnp.where(count == 0, g2, hp.alpha * nu + (1.0 - hp.alpha) * g2)
-            sigma = jnp.sqrt(new_nu) + hp.eps
-        else:
-            new_nu = hp.beta2 * nu + (1.0 - hp.beta2) * g2
-            sigma = jnp.sqrt(new_nu * (1.0 / (1.0 - beta2_power))) + hp.eps
-        step = jnp.where(sigma > 0, m / jnp.where(sigma > 0, sigma, 1.0), 0.0)
-    return -eta * step, OptState(t=count + 1, trace=new_trace, nu=new_nu, beta1_power=beta1_power, beta2_power=beta2_power)
+        new_nu = hp.beta2 * nu + (1.0 - hp.beta2) * g2
+        sigma = jnp.sqrt(new_nu * s.bias2) + hp.eps
+    step = jnp.where(sigma > 0, m / jnp.where(sigma > 0, sigma, 1.0), 0.0)
+    return -s.eta * step, new_trace, new_nu
 
 
 def next_powers(beta1_power: Array, beta2_power: Array, hp: Hyperparams) -> tuple[Array, Array]:
@@ -257,46 +313,8 @@ def next_powers(beta1_power: Array, beta2_power: Array, hp: Hyperparams) -> tupl
 
 
 def update(grad: Array, state: OptState, hp: Hyperparams, modes: tuple[int, int] | None = None) -> tuple[Array, OptState]:
-    """(updates, new state) for one step; ``θ + updates`` is the next point.
-
-    All branches are computed and selected: in two dimensions that costs a few flops, and
-    it keeps the step one fused kernel with no control flow whatever the toggles say.
-    ``modes`` (indices into MOMENTUM_MODES and SIGMA_MODES) fixes the two toggles instead: only
-    their branches are computed (the same operations, so the same bits), for programs where
-    throughput matters more than a toggle compiling nothing (see rules.specialised_key).
-    """
-    if modes is not None:
-        return _update_static(grad, state, hp, *modes)
-    count, trace, nu = state.t, state.trace, state.nu
-    k1 = (count + 1).astype(jnp.float32)  # 1-based step number, for Adagrad's mean
+    """(updates, new state) for one step; ``θ + updates`` is the next point (see :func:`apply`)."""
     beta1_power, beta2_power = next_powers(state.beta1_power, state.beta2_power, hp)  # β^(t+1)
-    # Per-configuration divisors are applied as products with their reciprocal, written out:
-    # XLA may or may not make that rewrite itself, depending on how the program was
-    # partitioned, and a run must not depend on how many devices computed it.
-    g2 = grad * grad
-
-    heavy = grad + hp.lam * trace
-    adam_m = hp.beta1 * trace + (1.0 - hp.beta1) * grad
-    mm = hp.momentum_mode
-    new_trace = jnp.where(mm == 3, adam_m, jnp.where(mm == 0, trace, heavy))
-    m = jnp.select(
-        [mm == 1, mm == 2, mm == 3],
-        [heavy, grad + hp.lam * heavy, adam_m * (1.0 / (1.0 - beta1_power))],
-        grad,
-    )
-
-    sm = hp.sigma_mode
-    rms = jnp.where(count == 0, g2, hp.alpha * nu + (1.0 - hp.alpha) * g2)
-    adam_v = hp.beta2 * nu + (1.0 - hp.beta2) * g2
-    new_nu = jnp.select([sm == 1, sm == 2, sm == 3], [nu + g2, rms, adam_v], nu)
-    sigma = jnp.select(
-        [sm == 1, sm == 2, sm == 3],
-        [jnp.sqrt(new_nu * (1.0 / k1)) + hp.eps, jnp.sqrt(rms) + hp.eps, jnp.sqrt(adam_v * (1.0 / (1.0 - beta2_power))) + hp.eps],
-        jnp.ones_like(grad),
-    )
-
-    eta = learning_rate(count, hp.lr, hp.schedule, hp.decay_rate, hp.decay_steps, hp.warmup_steps)
-    # With ε = 0 an adaptive σ is exactly 0 in a coordinate whose gradients have all been 0,
-    # and so is m there: that coordinate does not move (0/0 would mark a healthy start diverged).
-    step = jnp.where(sigma > 0, m / jnp.where(sigma > 0, sigma, 1.0), 0.0)
-    return -eta * step, OptState(t=count + 1, trace=new_trace, nu=new_nu, beta1_power=beta1_power, beta2_power=beta2_power)
+    scalars = step_scalars(state.t, beta1_power, beta2_power, hp)
+    updates, trace, nu = apply(grad, state.trace, state.nu, state.t, scalars, hp, modes)
+    return updates, OptState(t=state.t + 1, trace=trace, nu=nu, beta1_power=beta1_power, beta2_power=beta2_power)

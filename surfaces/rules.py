@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -15,7 +16,7 @@ from errorscape.surfaces import optimizer
 from errorscape.surfaces.errors import FieldError
 from errorscape.surfaces.limits import MAX_CONFIGS
 from errorscape.surfaces.optax_rules import OptaxConfig, optax_config, per_start, transformation
-from errorscape.surfaces.optimizer import Hyperparams, OptimizerConfig, OptState
+from errorscape.surfaces.optimizer import Hyperparams, OptimizerConfig
 from errorscape.surfaces.problem import Pair
 from errorscape.surfaces.registry import Array
 
@@ -67,12 +68,18 @@ def rule_key(config: Config, specialised: bool = False) -> tuple:
 
 class Rule(NamedTuple):
     """How one family of optimizers plugs into the step: per-point state (vmapped over configs
-    and starts) and per-configuration state shared by all starts."""
+    and starts) and a table of per-configuration values for a chunk of steps.
+
+    The table is built in two parts: on the host what must be a running product (β^t: a
+    product is exact IEEE arithmetic wherever it runs, where pow(β, t) may round differently in
+    differently compiled programs), then in the program, for all the chunk's steps at once,
+    what is a function of the step (η_t, the reciprocals).  The step itself then reads one row:
+    no scalar kernels run per step."""
 
     point_init: Any  # (theta Pair, start id, hp) -> opt
-    shared_init: Any  # (hp, leaves [C]) -> shared
-    point_update: Any  # (grad Pair, opt, theta Pair, k, shared, hp) -> (step Pair, opt)
-    shared_next: Any  # (shared, hp [C]) -> shared
+    point_update: Any  # (grad Pair, opt, theta Pair, k, row, hp) -> (step Pair, opt); row: the table's row for step k
+    host_rows: Any  # (host hp, leaves [C]; host state or None; K) -> (host rows, leaves [K, C]; host state after K steps)
+    table: Any  # (ks [K] int32, host rows, hp [C]) -> table, leaves [K, C] (in the program)
     stack: Any  # (host hyperparameters of each configuration) -> hp, leaves [C]
 
 
@@ -84,36 +91,47 @@ def lecture_rule(modes: tuple[int, int] | None = None) -> Rule:
         zero = jnp.zeros_like(theta[0])
         return (zero, zero), (zero, zero)
 
-    def shared_init(hp: Hyperparams) -> Pair:
-        one = jnp.ones_like(hp.lr)
-        return one, one
-
-    def point_update(g: Pair, opt: Any, theta: Pair, k: Array, shared: Pair, hp: Hyperparams) -> tuple[Pair, Any]:
+    def point_update(g: Pair, opt: Any, theta: Pair, k: Array, row: optimizer.StepScalars, hp: Hyperparams) -> tuple[Pair, Any]:
         trace, nu = opt
-        steps = [optimizer.update(g[i], OptState(k, trace[i], nu[i], *shared), hp, modes) for i in range(2)]
-        new_opt = (steps[0][1].trace, steps[1][1].trace), (steps[0][1].nu, steps[1][1].nu)
-        return (steps[0][0], steps[1][0]), new_opt
+        steps = [optimizer.apply(g[i], trace[i], nu[i], k, row, hp, modes) for i in range(2)]
+        return (steps[0][0], steps[1][0]), ((steps[0][1], steps[1][1]), (steps[0][2], steps[1][2]))
 
-    def shared_next(shared: Pair, hp: Hyperparams) -> Pair:
-        return optimizer.next_powers(*shared, hp)
+    def host_rows(hp: Hyperparams, powers: Any, k: int) -> tuple[Any, Any]:
+        # β₁^{t+1} and β₂^{t+1} for the next k steps, as float32 running products (a
+        # multiply.accumulate is sequential: the same products, in the same order, as one
+        # multiplication a step).
+        c = hp.beta1.shape[0]
+        if powers is None:
+            powers = np.ones(c, np.float32), np.ones(c, np.float32)
+        rows = []
+        for start, beta in zip(powers, (hp.beta1, hp.beta2), strict=True):
+            factors = np.empty((k + 1, c), np.float32)
+            factors[0], factors[1:] = start, beta
+            rows.append(np.multiply.accumulate(factors, axis=0)[1:])
+        return (rows[0], rows[1]), (rows[0][-1], rows[1][-1])
+
+    def table(ks: Array, rows: Pair, hp: Hyperparams) -> optimizer.StepScalars:
+        over_configs = jax.vmap(optimizer.step_scalars, in_axes=(None, 0, 0, 0))
+        return jax.vmap(over_configs, in_axes=(0, 0, 0, None))(ks, rows[0], rows[1], hp)
 
     def stack(rows: Sequence[dict[str, Any]]) -> Hyperparams:
         return Hyperparams(**_stacked(rows))
 
-    return Rule(point_init, shared_init, point_update, shared_next, stack)
+    return Rule(point_init, point_update, host_rows, table, stack)
 
 
 def optax_rule(name: str, static: tuple) -> Rule:
-    """An optax optimizer on θ as one vector of two, its hyperparameters injected (traced)."""
+    """An optax optimizer on θ as one vector of two, its hyperparameters injected (traced);
+    it keeps its own step count, so its table is empty."""
 
     def point_init(theta: Pair, start_id: Array, hp: dict[str, Array]) -> Any:
         return per_start(transformation(name, static, hp).init(jnp.stack(theta)), start_id)
 
-    def point_update(g: Pair, opt: Any, theta: Pair, k: Array, shared: Any, hp: dict[str, Array]) -> tuple[Pair, Any]:
+    def point_update(g: Pair, opt: Any, theta: Pair, k: Array, row: Any, hp: dict[str, Array]) -> tuple[Pair, Any]:
         updates, opt = transformation(name, static, hp).update(jnp.stack(g), opt, jnp.stack(theta))
         return (updates[0], updates[1]), opt
 
-    return Rule(point_init, lambda hp: (), point_update, lambda shared, hp: (), _stacked)
+    return Rule(point_init, point_update, lambda hp, state, k: ((), ()), lambda ks, rows, hp: (), _stacked)
 
 
 def _stacked(rows: Sequence[dict[str, Any]]) -> dict[str, np.ndarray]:

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from errorscape import surfaces
-from errorscape.surfaces.kernels import CHUNK_STEPS, bucket
+from errorscape.surfaces.kernels import CHUNK_STEPS, FINAL_CHUNK_STEPS, bucket
 from errorscape.surfaces.optimizer import MOMENTUM_MODES, SIGMA_MODES, OptimizerConfig, preset
 from errorscape.surfaces.problem import loss_functions, make_env, resolve_params
 from errorscape.surfaces.schedule import SCHEDULES
@@ -110,6 +110,54 @@ def test_final_only_form_ends_where_the_trajectory_ends():
     np.testing.assert_array_equal(final.positions, whole.positions[:, -1])
     np.testing.assert_allclose(final.loss, whole.loss[:, -1], rtol=1e-6)
     np.testing.assert_array_equal(final.diverged_at, whole.diverged_at)
+
+
+@pytest.mark.parametrize("specialise", [False, True])
+def test_long_final_only_runs_end_where_the_trajectories_end_diverged_or_not(specialise):
+    # More steps than one end-points chunk holds, starts that diverge early, late and never,
+    # minibatch and full batch raced, and two rules (the lecture's and optax's) in one run.
+    steps = FINAL_CHUNK_STEPS + CHUNK_STEPS + 37
+    cfgs = [preset("momentum", lr=0.0302, lam=0.5), preset("adam", lr=0.05, schedule="cosine", decay_steps=800.0), {"optax": "lion"}]
+    # On ½(x² + κy²) with κ = 100, momentum's η·κ = 3.02 > 2(1 + λ): |y| grows by a constant factor
+    # a step, so a start diverges when it leaves the box, later the nearer it starts to y = 0;
+    # starts on the valley floor (y = 0) never do.
+    rng = np.random.default_rng(0)
+    starts = np.concatenate([rng.uniform(-2, 2, (36, 2)), [[1.0, 0.0], [-1.5, 0.0], [0.5, 0.0], [2.0, 0.0]]]).astype(np.float32)
+    starts[:36, 1] *= np.logspace(-30, 0, 36)
+    kwargs = {"starts": starts, "steps": steps, "batch_size": [None, 8, 4], "seed": 3, "surface_params": {"kappa": 100.0, "noise": 0.0}}
+    whole = surfaces.simulate("narrow_valley", cfgs, specialise=specialise, **kwargs)
+    final = surfaces.simulate_final("narrow_valley", cfgs, specialise=specialise, **kwargs)
+    assert (whole.diverged_at[0, -4:] == -1).all() and whole.diverged_at[0].max() > FINAL_CHUNK_STEPS
+    np.testing.assert_array_equal(final.diverged_at, whole.diverged_at)
+    np.testing.assert_array_equal(final.positions, whole.positions[:, -1])
+    # The end points' gradient norm is taken on the host, which keeps subnormal squares that
+    # XLA flushes to zero: equal but for gradients below ~1e-18.
+    np.testing.assert_allclose(final.grad_norm, whole.grad_norm[:, -1], rtol=1e-6, atol=1e-17)
+    np.testing.assert_allclose(final.loss, whole.loss[:, -1], rtol=1e-6)
+
+
+def test_the_engine_specialises_throughput_runs_and_not_interactive_ones():
+    from errorscape.surfaces.engine import SPECIALISED_FROM_STARTS, RunSpec, prepare
+    from errorscape.surfaces.rules import LECTURE, rule_key
+
+    adam = preset("adam")
+    specialised = rule_key(adam, specialised=True)
+
+    def rule(**kwargs) -> tuple:
+        (group,) = prepare(RunSpec("saddle", adam, steps=1, **kwargs)).groups
+        return group.rule_key
+
+    assert rule(starts={"random": SPECIALISED_FROM_STARTS - 1}) == LECTURE
+    assert rule(starts={"random": SPECIALISED_FROM_STARTS}) == specialised
+    assert rule(starts={"random": SPECIALISED_FROM_STARTS}, specialise=False) == LECTURE
+    assert rule(starts={"random": 8}, specialise=True) == specialised
+    with pytest.raises(ValueError, match="specialise"):
+        prepare(RunSpec("saddle", adam, specialise="yes"))  # type: ignore[arg-type]
+    # End points only are throughput work: simulate_final compiles the specialised programs.
+    surfaces.simulate_final("saddle", adam, {"random": 8}, 3)
+    before = surfaces.compilation_count()
+    surfaces.simulate_final("saddle", adam, {"random": 8}, 3, specialise=True)
+    assert surfaces.compilation_count() == before
 
 
 def test_same_seed_same_run_and_seeds_matter():

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from errorscape.server.dependencies import SettingsDep
 from errorscape.server.models import LimitsResponse, ParamOut
+from errorscape.surfaces.basins import BASIN_PASSES
 from errorscape.surfaces.custom import CUSTOM_PARAMS, MAX_COORDINATE
 from errorscape.surfaces.formula import MAX_LENGTH
 from errorscape.surfaces.limits import MAX_SEED
@@ -21,6 +22,7 @@ async def limits(settings: SettingsDep) -> LimitsResponse:
         max_configs=settings.max_configs,
         max_grid=settings.max_grid,
         max_basin_grid=settings.max_basin_grid,
+        basin_passes=[g for g in BASIN_PASSES if g <= settings.max_basin_grid] or [settings.max_basin_grid],
         max_point_steps=settings.max_point_steps,
         max_rest_point_steps=settings.max_rest_point_steps,
         max_basin_point_steps=settings.max_basin_point_steps,

@@ -41,7 +41,6 @@ const PLOT_CONFIG = {
   showEditInChartStudio: false,
   modeBarButtonsToRemove: ["toImage", "sendDataToCloud"],
 };
-const BASIN_PASSES = [32, 64, 128]; // coarse first, so the map appears at once and sharpens
 
 const app = {
   surfaces: [],
@@ -360,13 +359,14 @@ async function showBasins() {
   const token = ++app.basinToken;
   button.disabled = true;
   progress.hidden = false;
-  progress.max = BASIN_PASSES.length;
+  const passes = app.catalog.limits.basin_passes; // grid sides, coarse first: the map appears at once and sharpens
+  progress.max = passes.length;
   try {
     const config = app.state.configs[app.state.active];
-    for (let k = 0; k < BASIN_PASSES.length; k++) {
-      const g = BASIN_PASSES[k];
+    for (let k = 0; k < passes.length; k++) {
+      const g = passes[k];
       progress.value = k;
-      status(t("basin_pass", { k: k + 1, n: BASIN_PASSES.length, g }));
+      status(t("basin_pass", { k: k + 1, n: passes.length, g }));
       const map = await basinMap({
         ...surfaceRequest(app.state),
         surface_params: app.state.params,
@@ -381,7 +381,7 @@ async function showBasins() {
       if (app.state.view === "3d") setView("contour");
       else drawSurface();
     }
-    progress.value = BASIN_PASSES.length;
+    progress.value = passes.length;
     status(t("basin_done"));
   } catch (err) {
     status(`${t("error")}: ${err.message}`);
