@@ -6,8 +6,8 @@
 On a CPU each top-level instruction of the loop body that does work (a fusion, a copy, a
 select or an elementwise op XLA left unfused, the loop condition) runs as its own loop over
 the arrays: the count per step is what a step costs beyond its arithmetic.  Shown for the
-general program (every toggle a runtime value: a slider compiles nothing) and for the program
-specialised on the momentum and σ modes (end-points-only runs, more than 10,000 starts).
+chunk program (full trajectories) and the end-points program, each general (every toggle a
+runtime value: a slider compiles nothing) and specialised on the momentum and σ modes.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import jax
 import numpy as np
 
 from errorscape.surfaces.engine import RunSpec, prepare
-from errorscape.surfaces.kernels import CHUNK_STEPS
+from errorscape.surfaces.kernels import CHUNK_STEPS, FINAL_CHUNK_STEPS
 
 # Instructions that move no data: they are bookkeeping inside a loop body, not kernels.
 FREE = {"parameter", "get-tuple-element", "tuple", "constant", "bitcast", "after-all", "partition-id", "replica-id"}
@@ -65,16 +65,21 @@ def while_bodies(hlo: str) -> dict[str, list[str]]:
     return out
 
 
-def kernel_counts(preset: str, starts: int, specialise: bool) -> tuple[int, Counter]:
-    """Kernels in the chunk program's step loop, and their opcodes."""
+def kernel_counts(preset: str, starts: int, specialise: bool, program: str) -> tuple[int, Counter]:
+    """Kernels in the step loop of the chunk program (full trajectories) or the end-points
+    program, and their opcodes."""
     prep = prepare(RunSpec("rosenbrock", preset, {"random": starts}, CHUNK_STEPS, specialise=specialise))
     group = prep.groups[0]
-    init, chunk, _ = group.kernels
+    init, chunk, final = group.kernels
     carry, record = init(prep.starts_pad, prep.start_ids, group.hp, prep.env)
-    buffers = jax.tree.map(lambda r: np.empty((CHUNK_STEPS, *r.shape), r.dtype), record)
-    rows, _ = group.rule.host_rows(group.hp_host, None, CHUNK_STEPS)
-    hlo = chunk.lower(carry, buffers, prep.start_ids, np.int32(CHUNK_STEPS), group.hp, prep.env, rows).compile().as_text()
-    bodies = while_bodies(hlo)
+    if program == "chunk":
+        rows, _ = group.rule.host_rows(group.hp_host, None, CHUNK_STEPS)
+        buffers = jax.tree.map(lambda r: np.empty((CHUNK_STEPS, *r.shape), r.dtype), record)
+        lowered = chunk.lower(carry, buffers, prep.start_ids, np.int32(CHUNK_STEPS), group.hp, prep.env, rows)
+    else:
+        rows, _ = group.rule.host_rows(group.hp_host, None, FINAL_CHUNK_STEPS)
+        lowered = final.lower(carry, prep.start_ids, np.int32(CHUNK_STEPS), group.hp, prep.env, rows)
+    bodies = while_bodies(lowered.compile().as_text())
     # The step loop is the largest loop body (others are XLA's own small loops, if any).
     ops = max(bodies.values(), key=len) if bodies else []
     work = Counter(op for op in ops if op not in FREE)
@@ -87,10 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--starts", type=int, default=1000)
     args = parser.parse_args(argv)
     print(f"{args.preset} on rosenbrock, {args.starts} starts, JAX {jax.__version__}, {jax.devices()[0].platform}")
-    for specialise in (False, True):
-        n, ops = kernel_counts(args.preset, args.starts, specialise)
-        kind = "specialised" if specialise else "general"
-        print(f"{kind:>12}: {n} kernels per step  {dict(ops.most_common())}")
+    for program in ("chunk", "final"):
+        for specialise in (False, True):
+            n, ops = kernel_counts(args.preset, args.starts, specialise, program)
+            kind = "specialised" if specialise else "general"
+            print(f"{program:>5} {kind:>12}: {n} kernels per step  {dict(ops.most_common())}")
     return 0
 
 

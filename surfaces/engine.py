@@ -421,7 +421,8 @@ def _group_final(prep: Prepared, group: _Group) -> tuple[np.ndarray, np.ndarray,
     alive = np.asarray(carry.diverged_at)[:c, :s] < 0
     theta = theta_all[:c, :s]
     gx, gy = np.asarray(carry.grad[0])[:c, :s], np.asarray(carry.grad[1])[:c, :s]
-    gn = np.sqrt(gx * gx + gy * gy)  # float32, as a trajectory records it
+    with np.errstate(over="ignore", invalid="ignore"):  # diverged starts' gradients: never shown
+        gn = np.sqrt(gx * gx + gy * gy)  # float32, as a trajectory records it
     return (
         np.where(alive[..., None], theta, np.nan).astype(np.float32),
         np.where(alive, loss_h, np.nan).astype(np.float32),

@@ -117,7 +117,9 @@ def test_done_gives_the_minimum_ratio_of_every_end_point(server):
 
 
 def test_a_new_run_supersedes_the_one_in_flight(server):
-    slow = {"surface": "sharp_flat", "optimizers": [{}], "starts": {"random": 10000}, "steps": 5000, "batch_size": 1}
+    # Minutes of work in all, in chunks of a second or two (every step evaluates the full-batch
+    # loss of each start for its record): the run in flight stops after its chunk.
+    slow = {"surface": "sharp_flat", "optimizers": [{}], "starts": {"random": 2000}, "steps": 5000, "batch_size": 1}
     with connect(ws_url(server), max_size=None) as ws:
         ws.send(json.dumps({"type": "run", **slow}))
         first = json.loads(ws.recv(timeout=60))
@@ -145,7 +147,9 @@ def test_a_new_run_supersedes_the_one_in_flight(server):
 
 
 def test_cancel_then_run_again(server):
-    slow = {"surface": "sharp_flat", "optimizers": [{}], "starts": {"random": 10000}, "steps": 5000, "batch_size": 1}
+    # Minutes of work in all, in chunks of a second or two (every step evaluates the full-batch
+    # loss of each start for its record): the run in flight stops after its chunk.
+    slow = {"surface": "sharp_flat", "optimizers": [{}], "starts": {"random": 2000}, "steps": 5000, "batch_size": 1}
     with connect(ws_url(server), max_size=None) as ws:
         ws.send(json.dumps({"type": "run", **slow}))
         assert json.loads(ws.recv(timeout=60))["type"] == "start"
@@ -185,7 +189,9 @@ def test_bad_messages_get_an_error_and_the_connection_stays_usable(server, messa
 
 
 def test_a_disconnect_frees_the_worker(server):
-    slow = {"surface": "sharp_flat", "optimizers": [{}], "starts": {"random": 10000}, "steps": 5000, "batch_size": 1}
+    # Minutes of work in all, in chunks of a second or two (every step evaluates the full-batch
+    # loss of each start for its record): the run in flight stops after its chunk.
+    slow = {"surface": "sharp_flat", "optimizers": [{}], "starts": {"random": 2000}, "steps": 5000, "batch_size": 1}
     with connect(ws_url(server), max_size=None) as ws:
         ws.send(json.dumps({"type": "run", **slow}))
         assert json.loads(ws.recv(timeout=60))["type"] == "start"

@@ -1,0 +1,37 @@
+"""The short version of bench/engine.py and bench/kernels.py: tiny sizes, every figure printed
+and finite, the ceiling with records the same trajectories as the NumPy loop, and what the
+kernel counts say about the two kinds of program."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from bench import engine as bench_engine
+from bench import kernels as bench_kernels
+from errorscape import surfaces
+
+
+def test_the_bench_runs_and_reports_every_figure(capsys):
+    assert bench_engine.main(["--quick", "--repeat", "1"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines() if line.split()[:1] in (["64"], ["256"])]
+    assert [r[1] for r in rows] == ["full", "final", "full", "final"]
+    for r in rows:
+        numbers = [float(v.rstrip("%")) for v in r[2:7] if v.rstrip("%").replace(".", "").replace("e+", "").isdigit()]
+        assert len(numbers) >= 4 and all(math.isfinite(v) and v > 0 for v in numbers), r
+
+
+def test_the_ceiling_with_records_keeps_the_trajectories_numpy_computes():
+    starts = surfaces.random_starts(surfaces.get_surface("rosenbrock"), 16, seed=0)
+    got = bench_engine.ceiling_with_records(starts, 130)
+    theta = bench_engine.numpy_adam(starts, 130, record=False)
+    np.testing.assert_allclose(got[-1], theta, rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(got[0], starts)
+
+
+def test_specialised_programs_run_fewer_kernels_per_step_and_end_points_fewer_than_trajectories():
+    counts = {(p, s): bench_kernels.kernel_counts("adam", 64, s, p)[0] for p in ("chunk", "final") for s in (False, True)}
+    assert counts["chunk", True] < counts["chunk", False]
+    assert counts["final", True] < counts["final", False]
+    assert counts["final", True] < counts["chunk", True]
