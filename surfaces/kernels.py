@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 import jax
@@ -34,7 +34,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from errorscape.surfaces.problem import Env, Pair, loss_functions
 from errorscape.surfaces.registry import Array, Surface, is_registered
-from errorscape.surfaces.rules import make_rule
+from errorscape.surfaces.rules import LECTURE, make_rule
 from errorscape.surfaces.sampling import shuffled_index
 
 CHUNK_STEPS = 100
@@ -347,6 +347,10 @@ def build_kernels(spec: KernelKey, surface: Surface):
         final_body = jax.shard_map(final_body, mesh=mesh, in_specs=(carry_spec, ids, whole, whole, whole, whole), out_specs=carry_spec)
 
     init = jax.jit(init_body)
+    if spec.rule[0] == LECTURE[0] and spec.rule != LECTURE:
+        # The lecture rule's state starts at zero whatever its modes: a program specialised on
+        # them starts from the general program's init (one compilation fewer per key).
+        init = kernels(replace(spec, rule=LECTURE), surface)[0]
     # The chunk writes its records into buffers it is handed back every time (donated):
     # a scan's stacked output would be a fresh allocation per chunk, and on a CPU first
     # touching fresh memory costs more than computing the steps.
