@@ -53,9 +53,14 @@ CLAIMS = {
 }
 
 
+# A scene trains its networks anew (a few to tens of seconds on a 2-core machine; several
+# times that while the other test worker compiles): a generous wait, not a speed check.
+SCENE_TIMEOUT_MS = 300_000
+
+
 def open_lab(page: Page, server: str, state: dict | None = None) -> None:
     page.goto(server + "/#" + urllib.parse.quote(json.dumps({"mode": "nets", **({"lab": state} if state else {})})))
-    page.wait_for_function(LAB_DONE, timeout=120000)
+    page.wait_for_function(LAB_DONE, timeout=SCENE_TIMEOUT_MS)
 
 
 def test_walking_every_network_scene_on_a_laptop_screen(page, server):
@@ -74,7 +79,7 @@ def test_walking_every_network_scene_on_a_laptop_screen(page, server):
             else:
                 page.select_option("#lesson-select", str(first))
             page.wait_for_function(f"() => window.errorscape.labRun.run.id !== {before}", timeout=60000)
-            page.wait_for_function(LAB_DONE, timeout=120000)
+            page.wait_for_function(LAB_DONE, timeout=SCENE_TIMEOUT_MS)
             walked += 1
             assert page.evaluate("() => window.errorscape.lesson") == {"lesson": first + i, "scene": k}
             assert page.locator("#scene-text").text_content() == scene["text"]["en"]
@@ -134,10 +139,10 @@ def test_stop_a_run_and_pick_a_network(page, server):
     # Back to a short run, then another network: its Hessian and plane are asked for.
     page.fill("#lab-steps", "300")
     page.dispatch_event("#lab-steps", "change")
-    page.wait_for_function(LAB_DONE, timeout=120000)
+    page.wait_for_function(LAB_DONE, timeout=SCENE_TIMEOUT_MS)
     page.fill("#lab-pick-network", "3")
     page.dispatch_event("#lab-pick-network", "change")
-    page.wait_for_function(LAB_DONE, timeout=120000)
+    page.wait_for_function(LAB_DONE, timeout=SCENE_TIMEOUT_MS)
     assert page.evaluate("() => window.errorscape.lab.selected.network") == 3
     page.click("#lab-tab-ratio")  # the homework's figure is asked for when its tab opens
     page.wait_for_function("() => !!window.errorscape.labRun.ratios", timeout=60000)
@@ -145,6 +150,6 @@ def test_stop_a_run_and_pick_a_network(page, server):
     assert marked >= 0  # the minimum-ratio figure marks network 3
     # The URL holds the lab: a reload comes back to the same setup and the same network.
     page.reload()
-    page.wait_for_function(LAB_DONE, timeout=120000)
+    page.wait_for_function(LAB_DONE, timeout=SCENE_TIMEOUT_MS)
     assert page.evaluate("() => [window.errorscape.lab.steps, window.errorscape.lab.selected.network]") == [300, 3]
     assert page.errors == []  # type: ignore[attr-defined]
