@@ -188,7 +188,8 @@ def prepare(spec: RunSpec) -> Prepared:
         # Configurations are padded to a power of two (repeating the first) like starts.
         hp_host = [configs[i].hyperparams() for i in indices]
         hp_host += hp_host[:1] * (config_bucket(len(indices)) - len(indices))
-        hp = make_rule(key).stack(hp_host)  # NumPy
+        rule = make_rule(key)
+        hp = rule.stack(hp_host)  # NumPy
         group_batches = [batches[i] for i in indices]
         group_batches += group_batches[:1] * (len(hp_host) - len(indices))
         sampling = Sampling(np.array(group_batches, np.int32), np.array([n // b for b in group_batches], np.int32))
@@ -209,7 +210,7 @@ def prepare(spec: RunSpec) -> Prepared:
                 rule_key=key,
                 kernels=kernels(kernel_key, surface),
                 hp=layout.replicated((hp, sampling)),
-                rule=make_rule(key),
+                rule=rule,
                 hp_host=hp,
             )
         )
@@ -266,13 +267,20 @@ def _group_stream(prep: Prepared, group: _Group) -> Iterator[Chunk]:
     # Record buffers are [K, C, S, ...]: the start axis is axis 2.
     buffers = prep.layout.by_start(jax.tree.map(lambda r: np.empty((CHUNK_STEPS, *r.shape), r.dtype), record), 2)
     k_end = prep.layout.replicated(np.int32(prep.steps))
-    t, state = 1, None
-    while t <= prep.steps:
-        rows, state = group.rule.host_rows(group.hp_host, state, CHUNK_STEPS)
-        carry, buffers = chunk(carry, buffers, prep.start_ids, k_end, group.hp, prep.env, prep.layout.replicated(rows))
+    t = 1
+    for rows in _table_rows(prep, group, CHUNK_STEPS):
+        carry, buffers = chunk(carry, buffers, prep.start_ids, k_end, group.hp, prep.env, rows)
         t1 = min(t + CHUNK_STEPS, prep.steps + 1)
         yield _to_chunk(t, t1, buffers, carry.diverged_at, c, s)
         t = t1
+
+
+def _table_rows(prep: Prepared, group: _Group, length: int) -> Iterator[Any]:
+    """The rule's host rows for each chunk of ``length`` steps of the run, on the device."""
+    state = None
+    for _ in range(0, prep.steps, length):
+        rows, state = group.rule.host_rows(group.hp_host, state, length)
+        yield prep.layout.replicated(rows)
 
 
 def _to_chunk(t0: int, t1: int, records: Record, diverged_at: Array, c: int, s: int) -> Chunk:
@@ -410,10 +418,8 @@ def _group_final(prep: Prepared, group: _Group) -> tuple[np.ndarray, np.ndarray,
     init, _, final = group.kernels
     carry, _ = init(prep.starts_pad, prep.start_ids, group.hp, prep.env)
     k_end = prep.layout.replicated(np.int32(prep.steps))
-    state = None
-    for _ in range(0, prep.steps, FINAL_CHUNK_STEPS):
-        rows, state = group.rule.host_rows(group.hp_host, state, FINAL_CHUNK_STEPS)
-        carry = final(carry, prep.start_ids, k_end, group.hp, prep.env, prep.layout.replicated(rows))
+    for rows in _table_rows(prep, group, FINAL_CHUNK_STEPS):
+        carry = final(carry, prep.start_ids, k_end, group.hp, prep.env, rows)
     c, s = len(group.indices), prep.starts.shape[0]
     theta_all = np.stack([np.asarray(v) for v in carry.theta], axis=-1)
     # The carry holds the full-batch gradient at the end points already; only the loss is new.
