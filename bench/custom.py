@@ -8,9 +8,10 @@ the same process.
   full trajectories (ratio ≈ 1 means typing a surface costs nothing once compiled);
 * first use of a new formula: grid + a 1,000 × 300 run, compile included, against the same
   calls once compiled;
-* optax in the engine against a plain optax loop (jit of lax.scan over vmap of
-  ``optax.lion`` / ``optax.adam`` on the same gradients, positions only): the engine's
-  generality (divergence tracking, loss and gradient-norm records, injected hyperparameters);
+* optax in the engine against a bare optax scan (jit of lax.scan over vmap of
+  ``optax.lion`` / ``optax.adamw`` on the same gradients), full trajectories against the scan
+  keeping every position and end points against the scan keeping only the last: the cost of
+  the engine's generality (divergence tracking, loss and gradient-norm records);
 * a flood of distinct formulas: resident memory after each hundred (bounded caches).
 """
 
@@ -55,7 +56,9 @@ def rosen(theta: jax.Array) -> jax.Array:
     return (1 - x) ** 2 + 100 * (y - x * x) ** 2
 
 
-def optax_baseline(tx: optax.GradientTransformation, steps: int):
+def optax_baseline(tx: optax.GradientTransformation, steps: int, path: bool = True):
+    """A bare optax scan: every step's positions (``path``) or the end points only."""
+
     @jax.jit
     def run(starts: jax.Array) -> jax.Array:
         def step(carry, _):
@@ -63,10 +66,10 @@ def optax_baseline(tx: optax.GradientTransformation, steps: int):
             grads = jax.vmap(jax.grad(rosen))(theta)
             updates, state = jax.vmap(tx.update)(grads, state, theta)
             theta = theta + updates
-            return (theta, state), theta
+            return (theta, state), (theta if path else None)
 
-        _, path = jax.lax.scan(step, (starts, jax.vmap(tx.init)(starts)), None, length=steps)
-        return path
+        (end, _), positions = jax.lax.scan(step, (starts, jax.vmap(tx.init)(starts)), None, length=steps)
+        return positions if path else end
 
     return lambda starts: jax.block_until_ready(run(starts))
 
@@ -108,21 +111,24 @@ def main() -> None:
             out.append(time.perf_counter() - t0)
     print(f"first use (compile included): median {1000 * np.median(first):.0f} ms; compiled: median {1000 * np.median(again):.1f} ms")
 
-    print("\n## optax in the engine against a plain optax loop (positions only)")
-    print("| optimizer | starts | optax loop pt-steps/s | engine pt-steps/s | engine / loop |")
-    print("|---|---:|---:|---:|---:|")
+    print("\n## optax in the engine against a bare optax scan")
+    print("full: the scan keeps every step's positions, the engine its trajectories (positions, loss, gradient norm);")
+    print("final: the scan keeps the end points, the engine runs simulate_final (end points, divergence step).")
+    print("| optimizer | form | starts | optax scan pt-steps/s | engine pt-steps/s | engine / scan |")
+    print("|---|---|---:|---:|---:|---:|")
     for name, tx, spec in [
         ("lion", optax.lion(0.001), {"optax": "lion", "hyper": {"learning_rate": 0.001}}),
         ("adamw", optax.adamw(0.01), {"optax": "adamw", "hyper": {"learning_rate": 0.01}}),
     ]:
-        base = optax_baseline(tx, steps)
-        for n in sizes:
-            pts = starts_for(n)
-            fl, fe = best_times(
-                [functools.partial(base, jnp.asarray(pts)), functools.partial(surfaces.simulate, "rosenbrock", [spec], pts, steps)],
-                args.repeat,
-            )
-            print(f"| {name} | {n:,} | {n * steps / fl:.3g} | {n * steps / fe:.3g} | {fl / fe:.2f} |")
+        for form, engine in (("full", surfaces.simulate), ("final", surfaces.simulate_final)):
+            base = optax_baseline(tx, steps, path=form == "full")
+            for n in sizes:
+                pts = starts_for(n)
+                fl, fe = best_times(
+                    [functools.partial(base, jnp.asarray(pts)), functools.partial(engine, "rosenbrock", [spec], pts, steps)],
+                    args.repeat,
+                )
+                print(f"| {name} | {form} | {n:,} | {n * steps / fl:.3g} | {n * steps / fe:.3g} | {fl / fe:.2f} |")
 
     print(f"\n## A flood of {flood} distinct formulas (grid 64², run 64 × 100, one analysis each)")
     gc.collect()

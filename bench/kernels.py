@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import re
 from collections import Counter
+from typing import Any
 
 import jax
 import numpy as np
@@ -65,10 +66,12 @@ def while_bodies(hlo: str) -> dict[str, list[str]]:
     return out
 
 
-def kernel_counts(preset: str, starts: int, specialise: bool, program: str) -> tuple[int, Counter]:
+def kernel_counts(
+    optimizers: Any, starts: int, specialise: bool, program: str, surface: str = "rosenbrock", batch_size: Any = None
+) -> tuple[int, Counter]:
     """Kernels in the step loop of the chunk program (full trajectories) or the end-points
     program, and their opcodes."""
-    prep = prepare(RunSpec("rosenbrock", preset, {"random": starts}, CHUNK_STEPS, specialise=specialise))
+    prep = prepare(RunSpec(surface, optimizers, {"random": starts}, CHUNK_STEPS, batch_size=batch_size, specialise=specialise))
     group = prep.groups[0]
     init, chunk, final = group.kernels
     carry, record = init(prep.starts_pad, prep.start_ids, group.hp, prep.env)

@@ -3,6 +3,8 @@
     python -m bench.load                         # 60 sessions, 60 s, its own server
     python -m bench.load --seconds 300           # the 5-minute soak
     python -m bench.load --url ws://127.0.0.1:8000/ws/run
+    python -m bench.load --workers 2 --env PJRT_NPROC=1 --env ERRORSCAPE_CONCURRENCY=1
+                                                 # one process per core, each with one XLA thread
 
 Each session sends a 1,000-start x 300-step run (the app's default size) once a second; a run
 still streaming when the next second starts is superseded by the new one, as a slider drag
@@ -43,11 +45,22 @@ class Tally:
 
 
 def rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and its child processes (a multi-worker server's workers)."""
+    total = 0.0
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+                total += int(line.split()[1]) / 1024
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    for child in children:
+        try:
+            total += rss_mb(int(child))
+        except OSError:
+            pass  # it exited meanwhile
+    return total
 
 
 def health(base: str) -> dict:
@@ -121,20 +134,22 @@ async def load(url: str, sessions: int, seconds: float, starts: int, steps: int,
     return tally
 
 
-def start_server(port: int, cache: str, settings: dict[str, str] | None = None) -> subprocess.Popen:
+def start_server(port: int, cache: str, settings: dict[str, str] | None = None, workers: int = 1) -> subprocess.Popen:
     env = {**os.environ, "ERRORSCAPE_COMPILE_CACHE_DIR": cache, **(settings or {})}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "errorscape", "serve", "--port", str(port)],
+        [sys.executable, "-m", "errorscape", "serve", "--port", str(port), "--workers", str(workers)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 300
+    quiet = 0  # answers in a row from a worker whose warm-up is over (any worker may answer)
     while True:
         try:
             # Loaded once its background warm-up is over, as a server that has been up a while.
-            if not health(f"http://127.0.0.1:{port}")["warmup"]["running"]:
+            quiet = 0 if health(f"http://127.0.0.1:{port}")["warmup"]["running"] else quiet + 1
+            if quiet >= 4 * workers:
                 return proc
             time.sleep(0.2)
         except OSError:
@@ -155,12 +170,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--url", default=None, help="a running server's /ws/run (loopback only); default: start one")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (errorscape serve --workers)")
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="the server's environment (repeatable)")
     args = parser.parse_args(argv)
+    server_env = dict(item.split("=", 1) for item in args.env)
 
     proc = None
     with tempfile.TemporaryDirectory() as cache:
         if args.url is None:
-            proc = start_server(args.port, cache)
+            proc = start_server(args.port, cache, server_env, args.workers)
             url = f"ws://127.0.0.1:{args.port}/ws/run"
         else:
             url = args.url
@@ -182,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
                 proc.wait(timeout=30)
 
     print(f"{args.sessions} sessions x {args.seconds:g} s, runs of {args.starts} starts x {args.steps} steps, one a second each")
+    if proc is not None:
+        print(f"server: {args.workers} process(es), environment {server_env or 'as inherited'}")
     print(
         f"runs sent {tally.runs}, finished {len(tally.done)}, superseded {tally.superseded}, "
         f"stale frames {tally.stale_frames}, errors {len(tally.errors)} in {elapsed:.1f} s"

@@ -123,6 +123,7 @@ class _Group:
 
     indices: tuple[int, ...]  # their places in the request's list
     rule_key: tuple
+    kernel_key: KernelKey
     kernels: Any
     hp: Any  # (hyperparameters, Sampling): Hyperparams (lecture) or a dict (optax), leaves [C padded]
     rule: Rule
@@ -167,6 +168,10 @@ def prepare(spec: RunSpec) -> Prepared:
     n = data.train.shape[0]
     batches = batch_sizes(spec.batch_size, len(configs), n)
     full_batch = all(b == n for b in batches)
+    # The padded minibatch holds the largest minibatch: a whole-batch configuration racing
+    # minibatch ones takes the full-batch gradient and never reads it (padding to its n
+    # would evaluate n examples a step for every start of every configuration).
+    batch_pad = 1 if full_batch else 1 << (max(b for b in batches if b < n) - 1).bit_length()
     log2_n = n.bit_length() - 1
     if 1 << log2_n != n:
         raise ValueError(f"surface {surface.name!r}: its data set size {n} is not a power of two")
@@ -197,7 +202,7 @@ def prepare(spec: RunSpec) -> Prepared:
             surface=surface_key(surface),
             rule=key,
             full_batch=full_batch,
-            batch_pad=1 if full_batch else 1 << (max(batches) - 1).bit_length(),
+            batch_pad=batch_pad,
             log2_n=log2_n,
             has_test=data.test is not None,
             starts_pad=s_pad,
@@ -208,6 +213,7 @@ def prepare(spec: RunSpec) -> Prepared:
             _Group(
                 indices=tuple(indices),
                 rule_key=key,
+                kernel_key=kernel_key,
                 kernels=kernels(kernel_key, surface),
                 hp=layout.replicated((hp, sampling)),
                 rule=rule,

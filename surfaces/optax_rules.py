@@ -1,10 +1,12 @@
 """optax's optimizers beside the lecture's rule, runnable by the same engine.
 
 Each entry names an optax factory, the hyperparameters offered as controls (with bounds and
-defaults) and the values that must be static.  Numeric hyperparameters go through
-``optax.inject_hyperparams``: they live in the optimizer state as arrays, one per
-configuration, so changing them compiles nothing.  Static values (a flag, a seed) are baked
-into the traced program: they are part of the engine's compile key, whose cache is bounded.
+defaults) and the values that must be static.  Numeric hyperparameters are handed to the
+factory as traced arrays, one per configuration, so changing them compiles nothing; they are
+not part of the per-start state (``optax.inject_hyperparams`` would keep a copy of each, and a
+step count, in every start's state and carry them through every step).  Static values (a flag,
+a seed) are baked into the traced program: they are part of the engine's compile key, whose
+cache is bounded.
 
 The parameters of a surface, θ = (w₁, w₂), are handed to optax as one vector of two, so
 optimizers that work per tensor (LAMB's trust ratio, NovoGrad's layer-wise second moment,
@@ -160,10 +162,11 @@ def static_arguments(name: str, static: tuple[tuple[str, Any], ...]) -> dict[str
 
 
 def transformation(name: str, static: tuple[tuple[str, Any], ...], hyper: Mapping[str, Any]) -> optax.GradientTransformation:
-    """The optax transformation with ``hyper`` injected (arrays, possibly traced) and the
-    static values fixed."""
-    statics = static_arguments(name, static)
-    return optax.inject_hyperparams(OPTAX_RULES[name].factory, static_args=tuple(statics))(**statics, **hyper)
+    """The optax transformation built on ``hyper`` (arrays, possibly traced: build it inside
+    the traced function, where they are the configuration's values) with the static values
+    fixed.  The factory reads them as ``inject_hyperparams`` would hand them over, so every
+    factory that works injected works here."""
+    return OPTAX_RULES[name].factory(**static_arguments(name, static), **hyper)
 
 
 def per_start(state: Any, start_id: jax.Array) -> Any:

@@ -11,6 +11,7 @@ import numpy as np
 from bench import engine as bench_engine
 from bench import kernels as bench_kernels
 from errorscape import surfaces
+from errorscape.surfaces.engine import RunSpec, prepare
 
 
 def test_the_bench_runs_and_reports_every_figure(capsys):
@@ -35,3 +36,20 @@ def test_specialised_programs_run_fewer_kernels_per_step_and_end_points_fewer_th
     assert counts["chunk", True] < counts["chunk", False]
     assert counts["final", True] < counts["final", False]
     assert counts["final", True] < counts["chunk", True]
+
+
+def test_no_surface_step_runs_a_matrix_product_and_a_whole_batch_racer_pads_nothing():
+    # A dot under the engine's vmap is a library call that nothing fuses with (on sharp_flat it
+    # made a step 8× slower); the step loops of every built-in surface, full batch and
+    # minibatch, trajectories and end points, have none.
+    for name in surfaces.surface_names():
+        n = surfaces.get_surface(name).data().train.shape[0]
+        runs = [("sgd", None)] if n == 1 else [("sgd", None), (["sgd", "sgd"], [1, n])]
+        for optimizers, batch in runs:
+            for program in ("chunk", "final"):
+                _, ops = bench_kernels.kernel_counts(optimizers, 8, False, program, surface=name, batch_size=batch)
+                assert ops["dot"] == 0 and ops["custom-call"] == 0, (name, batch, program, dict(ops))
+    # Racing a whole-batch configuration against batch size 1 pads the minibatch to one
+    # example, as batch size 1 alone does (the whole batch takes the full-batch gradient).
+    raced = prepare(RunSpec("sharp_flat", ["sgd", "sgd"], {"random": 8}, 10, batch_size=[1, 64]))
+    assert raced.groups[0].kernel_key.batch_pad == 1
