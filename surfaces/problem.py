@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from errorscape.surfaces.errors import FieldError
@@ -99,16 +100,17 @@ def pairwise_mean(values: Array) -> Array:
 
 
 def weighted_sum(weights: Array, values: Array) -> Array:
-    """Σ_b weights[b]·values[b] over a batch's rows (a power of two of them), by the same
-    fixed tree of additions as pairwise_mean: the same bits for any number of starts or
-    devices.  Not jnp.dot: under the engine's vmap over configurations and starts a dot
-    becomes a batched matrix product, a library call of its own per step that nothing fuses
-    with (on sharp_flat it made a step 8× slower); nor a reduce, whose order XLA chooses per
-    compiled shape."""
+    """Σ_b weights[b]·values[b] over a batch's rows, by the same fixed tree of additions as
+    pairwise_mean (the engine's batches are a power of two long; an odd row is carried to the
+    next level): the same bits for any number of starts or devices.  Not jnp.dot: under the
+    engine's vmap over configurations and starts a dot becomes a batched matrix product, a
+    library call of its own per step that nothing fuses with (on sharp_flat it made a step 8×
+    slower); nor a reduce, whose order XLA chooses per compiled shape."""
     values = weights.reshape(weights.shape + (1,) * (values.ndim - 1)) * values
     while values.shape[0] > 1:
         half = values.shape[0] // 2
-        values = values[:half] + values[half:]
+        summed = values[:half] + values[half : 2 * half]
+        values = summed if values.shape[0] == 2 * half else jnp.concatenate([summed, values[2 * half :]])
     return values[0]
 
 
