@@ -68,16 +68,21 @@ def health(base: str) -> dict:
         return json.loads(r.read())
 
 
-async def session(url: str, index: int, seconds: float, starts: int, steps: int, tally: Tally) -> None:
-    end = time.monotonic() + seconds
-    message = {
+def run_message(starts: int, steps: int, seed: int) -> dict:
+    """The run every session sends (the page's default kind of run)."""
+    return {
         "type": "run",
         "surface": "narrow_valley",
         "optimizers": [{"preset": "sgd", "lr": 0.015}],
         "starts": {"random": starts},
         "steps": steps,
-        "seed": index,
+        "seed": seed,
     }
+
+
+async def session(url: str, index: int, seconds: float, starts: int, steps: int, tally: Tally) -> None:
+    end = time.monotonic() + seconds
+    message = run_message(starts, steps, index)
     try:
         async with connect(url, max_size=None, open_timeout=30) as ws:
             run = 0
@@ -115,6 +120,18 @@ async def session(url: str, index: int, seconds: float, starts: int, steps: int,
                 await asyncio.sleep(max(0.0, tick + 1.0 - time.monotonic()))
     except Exception as err:  # a refused or dropped connection is an error of the run
         tally.errors.append(f"session {index}: {type(err).__name__}: {err}")
+
+
+async def warm(url: str, starts: int, steps: int) -> None:
+    """One run of the load's shape, waited for: its program compiles before the clock starts,
+    as on a server that has been up a while (the warm-up compiles the page's shapes only)."""
+    message = run_message(starts, steps, 0)
+    async with connect(url, max_size=None, open_timeout=30) as ws:
+        await ws.send(json.dumps(message))
+        while True:
+            reply = await asyncio.wait_for(ws.recv(), timeout=300)
+            if isinstance(reply, str) and json.loads(reply)["type"] in ("done", "error"):
+                return
 
 
 async def sample_rss(pid: int | None, seconds: float, samples: list[float]) -> None:
@@ -186,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error("--url must be a loopback address")
         base = url.replace("ws://", "http://").removesuffix("/ws/run")
         try:
+            asyncio.run(warm(url, args.starts, args.steps))
             before = health(base)
             rss_before = rss_mb(proc.pid) if proc else float("nan")
             started = time.monotonic()
