@@ -122,7 +122,6 @@ class _Group:
     """Configurations that share one compiled program (one rule, see rule_key)."""
 
     indices: tuple[int, ...]  # their places in the request's list
-    rule_key: tuple
     kernel_key: KernelKey
     kernels: Any
     hp: Any  # (hyperparameters, Sampling): Hyperparams (lecture) or a dict (optax), leaves [C padded]
@@ -212,7 +211,6 @@ def prepare(spec: RunSpec) -> Prepared:
         groups.append(
             _Group(
                 indices=tuple(indices),
-                rule_key=key,
                 kernel_key=kernel_key,
                 kernels=kernels(kernel_key, surface),
                 hp=layout.replicated((hp, sampling)),

@@ -145,7 +145,7 @@ def test_the_engine_specialises_throughput_runs_and_not_interactive_ones():
 
     def rule(**kwargs) -> tuple:
         (group,) = prepare(RunSpec("saddle", adam, steps=1, **kwargs)).groups
-        return group.rule_key
+        return group.kernel_key.rule
 
     assert rule(starts={"random": SPECIALISED_FROM_STARTS - 1}) == LECTURE
     assert rule(starts={"random": SPECIALISED_FROM_STARTS}) == specialised
