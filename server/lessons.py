@@ -361,12 +361,12 @@ LESSONS: list[dict[str, Any]] = [
                 state("sharp_flat", [config("sgd", lr=0.1)], grid=32, steps=FULL_BATCH_UPDATES, batch=N_EXAMPLES, test=True),
                 _text(
                     "Full batch (64 examples), 200 updates = 200 epochs, 1,024 starts: every run has converged (no end point is "
-                    "“not critical”), and about 30 % of them sit in the sharp canyon on the left. More updates change nothing: "
+                    "“still moving”), and about 30 % of them sit in the sharp canyon on the left. More updates change nothing: "
                     "2,560 end in the same places. The dashed lines are the test surface, shifted right: at the sharp minimum "
                     "the test loss is far higher.",
-                    "全批次（64 筆資料），200 次更新 = 200 個 epoch，1,024 個起點：每個都已收斂（沒有終點是「不是臨界點」），約 30 % 停在"
+                    "全批次（64 筆資料），200 次更新 = 200 個 epoch，1,024 個起點：每個都已收斂（沒有終點「仍在移動」），約 30 % 停在"
                     "左邊尖銳的峽谷裡。更新再多也一樣：2,560 次停在同樣的地方。虛線是向右偏移的測試曲面：在尖銳最小值處測試 loss 高得多。",
-                    "全批次（64 笔数据），200 次更新 = 200 个 epoch，1,024 个起点：每个都已收敛（没有终点是“不是临界点”），约 30 % 停在"
+                    "全批次（64 笔数据），200 次更新 = 200 个 epoch，1,024 个起点：每个都已收敛（没有终点“仍在移动”），约 30 % 停在"
                     "左边尖锐的峡谷里。更新再多也一样：2,560 次停在同样的地方。虚线是向右偏移的测试曲面：在尖锐最小值处测试 loss 高得多。",
                 ),
                 chart="ratio",
@@ -377,11 +377,14 @@ LESSONS: list[dict[str, Any]] = [
                 _text(
                     "Batch size 1: 2,560 updates, as many as full batch's 2,560, in only 40 epochs, a fifth of full batch's 200. "
                     "Every update sees one example, so the gradient is noisy: the runs jump out of the narrow canyon and end in "
-                    "the wide, flat minimum (none in the canyon), with a lower test loss.",
+                    "the wide, flat minimum (none in the canyon), with a lower test loss. They end near it, not on it: the last "
+                    "update saw one example, so the whole data set's gradient is not 0 there (“still moving” in the chart).",
                     "批次大小 1：2,560 次更新，和全批次的 2,560 次一樣多，卻只用 40 個 epoch，是全批次 200 個的五分之一。每次更新只看一筆資料，"
-                    "梯度有雜訊：跳出狹窄的峽谷，停在寬廣平坦的最小值（峽谷裡一個都沒有），測試 loss 較低。",
+                    "梯度有雜訊：跳出狹窄的峽谷，停在寬廣平坦的最小值（峽谷裡一個都沒有），測試 loss 較低。"
+                    "它們停在最小值附近而不是正好在上面：最後一次更新只看一筆資料，整個資料集的梯度在那裡不是 0（圖表中的「仍在移動」）。",
                     "批次大小 1：2,560 次更新，和全批次的 2,560 次一样多，却只用 40 个 epoch，是全批次 200 个的五分之一。每次更新只看一笔数据，"
-                    "梯度有噪声：跳出狭窄的峡谷，停在宽广平坦的最小值（峡谷里一个都没有），测试 loss 较低。",
+                    "梯度有噪声：跳出狭窄的峡谷，停在宽广平坦的最小值（峡谷里一个都没有），测试 loss 较低。"
+                    "它们停在最小值附近而不是正好在上面：最后一次更新只看一笔数据，整个数据集的梯度在那里不是 0（图表中的“仍在移动”）。",
                 ),
                 chart="ratio",
             ),

@@ -30,7 +30,8 @@ from errorscape.server.lessons import (
 )
 from errorscape.server.net_lessons import NET_LESSONS
 from errorscape.server.settings import Settings
-from errorscape.surfaces.critical import analyze
+from errorscape.surfaces.critical import KINDS, analyze, known_critical_points, point_kinds
+from errorscape.surfaces.registry import get_surface
 from errorscape.surfaces.timing import measure
 
 LANGS = {"en", "zh-TW", "zh-CN"}
@@ -243,8 +244,6 @@ def test_small_batches_end_in_the_flat_minimum_more_often_with_lower_test_loss()
 
     # Full batch has finished: every end point is a critical point, and as many updates as batch
     # one had (2,560) end in the same places (the equal-updates framing).
-    from errorscape.surfaces.critical import KINDS, point_kinds
-
     assert np.mean(point_kinds("sharp_flat", full.positions[0, -1]) == KINDS.index("not_critical")) <= 0.01
     req = scene_request(get_scene("batch-size", "full-batch"))
     longer = surfaces.simulate_final(req["surface"], req["optimizers"], req["starts"], BATCH_EPOCHS * N_EXAMPLES, None, req["seed"])
@@ -254,6 +253,12 @@ def test_small_batches_end_in_the_flat_minimum_more_often_with_lower_test_loss()
     assert sharp_share(full) >= 0.20 and sharp_share(one) <= 0.1 * sharp_share(full)
     assert full.test_loss is not None and one.test_loss is not None
     assert np.nanmean(one.test_loss[0, -1]) < np.nanmean(full.test_loss[0, -1])
+    # Batch one ends near the flat minimum, not on it ("still moving" in the chart): its last
+    # update saw one example, and the whole data set's gradient is not 0 there.
+    ends = one.positions[0, -1]
+    flat = next(m.point for m in known_critical_points(get_surface("sharp_flat")) if m.kind == "minimum" and m.point[0] > 0)
+    assert np.mean(np.hypot(*(ends - flat).T) < get_surface("sharp_flat").basin_radius) >= 0.95
+    assert np.mean(point_kinds("sharp_flat", ends) == KINDS.index("not_critical")) >= 0.9
 
     # Raced side by side in one run (a batch size per configuration), equal updates: the same
     # ends as each run alone would reach.

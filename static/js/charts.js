@@ -113,6 +113,13 @@ export function endKindRows(ends) {
   return [...rows, ...verdicts];
 }
 
+// A bar's share written on it: a bar that is there never reads "0 %" (one start of 256).
+export function share(count, total) {
+  if (!count) return "";
+  const percent = Math.round((100 * count) / total);
+  return percent < 1 ? "<1 %" : `${percent} %`;
+}
+
 export function endKindChart(ends, labels, name) {
   const rows = endKindRows(ends);
   return ends.counts.map((counts, c) => {
@@ -123,7 +130,7 @@ export function endKindChart(ends, labels, name) {
       orientation: "h",
       y: rows.map(name),
       x,
-      text: x.map((v) => (v ? `${Math.round((100 * v) / total)} %` : "")),
+      text: x.map((v) => share(v, total)),
       textposition: "outside",
       cliponaxis: false,
       textfont: { color: "#e5e7eb", size: 12 },

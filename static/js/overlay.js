@@ -6,17 +6,27 @@
 // No DOM here beyond the 2-D context it is handed.
 import { COLORS, TRAILS, offset, toEdge } from "./traces.js";
 
+// A software rasteriser (a browser without a GPU: many laptops and projectors) strokes a line
+// of at most one device pixel by a fast path, about ten times faster than a wider line with
+// anti-aliased joins: 120 trails of 2,560 noisy steps take 70 ms a paint instead of 680 ms,
+// and a run is painted at every frame while it streams in and while it plays.  So the trails
+// of a run longer than LONG_TRAILS segments in all are drawn one device pixel wide; shorter
+// runs keep the wider line, which is easier to see and cheap at their length.  Chosen per
+// run, so a line never changes width while its run streams or plays.
+export const LONG_TRAILS = 50000;
+
 // What is drawn at step t, in data coordinates: per configuration its trails (the first TRAILS
 // starts up to t, NaN where a start has diverged) and its dots (every start, NaN once
 // diverged); the crosses of the starts diverged by t (moved to where the line from their start
 // leaves `domain`); the selected start's position. `hidden`: {configs[c], diverged} for what
 // was switched off by a click on its legend entry.
 export function movingScene(run, t, selected, domain, hidden = { configs: [], diverged: false }) {
-  const scene = { configs: [], crosses: { x: [], y: [] }, ring: null };
+  const scene = { configs: [], crosses: { x: [], y: [] }, ring: null, thin: false };
   if (!run || run.filled === 0) return scene;
   const S = run.starts;
   const upto = Math.max(0, Math.min(t, run.filled - 1));
   const trails = Math.min(S, TRAILS);
+  scene.thin = run.configs * trails * run.steps > LONG_TRAILS;
   for (let c = 0; c < run.configs; c++) {
     const dots = { x: new Float32Array(S), y: new Float32Array(S) };
     const base = offset(run, upto, c);
@@ -59,9 +69,9 @@ export function paintScene(ctx, run, scene, view) {
     // broken where a start has left the finite numbers. A step that moves less than a pixel
     // from the last point drawn is skipped: a crawl along a valley floor costs nothing, a
     // zigzag across it is drawn whole.
-    ctx.globalAlpha = 0.7;
+    ctx.globalAlpha = scene.thin ? 0.85 : 0.7;
     ctx.strokeStyle = cfg.color;
-    ctx.lineWidth = 1.5;
+    ctx.lineWidth = scene.thin ? 1 / Math.max(1, ctx.getTransform().a) : 1.5;
     ctx.lineJoin = "bevel";
     for (let s = 0; s < cfg.trails; s++) {
       ctx.beginPath();

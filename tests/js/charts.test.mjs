@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { LOG_FLOOR, endKindChart, endKindRows, forLogAxis, scaled } from "../../static/js/charts.js";
+import { LOG_FLOOR, endKindChart, endKindRows, forLogAxis, scaled, share } from "../../static/js/charts.js";
 
 test("a log axis never gets a 0: zeros sit at half the least positive value", () => {
   const [a, b] = forLogAxis([[1, 0.5, 0], [null, 0.25, Number.NaN]]);
@@ -51,6 +51,13 @@ test("each bar says its share of the configuration's starts", () => {
   assert.deepEqual(traces[0].x, [2, 1, 3, 1, 6]);
   assert.deepEqual(traces[0].text, ["20 %", "10 %", "30 %", "10 %", "60 %"]);
   assert.deepEqual(traces[1].text, ["40 %", "10 %", "50 %", "", "50 %"]);
+});
+
+test("a bar that is there never reads 0 %", () => {
+  assert.equal(share(1, 256), "<1 %");
+  assert.equal(share(2, 256), "1 %");
+  assert.equal(share(0, 256), "");
+  assert.equal(share(256, 256), "100 %");
 });
 
 test("presentation mode scales every font, and scale 1 changes nothing", () => {
