@@ -11,9 +11,13 @@
 * The network lab: 64 networks of 2-16-16-2 on the moons x 1,000 steps; the learning-rate
   slider moved, timed to the first redrawn training curve, the finished run, and the picked
   network's loss plane and Hessian spectrum after it.
+* A long noisy run: the batch-size lesson's race (2 configurations x 256 starts x 2,560
+  steps, one of them batch size 1, so every step of its trails moves), opened three times
+  (the first compiles); the time from opening it to the finished run drawn, and its playback
+  frame rate.
 * Frame rate: 1,000 and 10,000 random starts x 300 steps played at 1x; frames are those
-  painted (playback keeps time and skips steps when painting is slower than the screen; the
-  screen's own rate, 60 frames/s, is the ceiling).
+  painted (playback advances a fixed number of steps per painted frame, so a paint slower than
+  the screen makes the run play longer; the screen's own rate, 60 frames/s, is the ceiling).
 
 Chromium: Debian's /usr/bin/chromium with the flags the tests use (no GPU: canvas and WebGL
 are rasterised on the CPU).
@@ -26,12 +30,14 @@ import json
 import platform
 import statistics
 import tempfile
+import time
 import urllib.parse
 
 import numpy as np
 from playwright.sync_api import Page, sync_playwright
 
 from bench.load import start_server
+from errorscape.server.lessons import get_scene
 from tests.chromium import CHROMIUM, FLAGS
 from tests.server_process import free_port
 
@@ -113,6 +119,19 @@ def frame_rate(page: Page) -> tuple[float, int]:
     return p["frames"] / seconds, p["frames"]
 
 
+def long_run(page: Page, base: str, opens: int = 3) -> tuple[list[float], float]:
+    """The race scene opened ``opens`` times: seconds from opening to the finished run drawn
+    (the first includes its compiles), then its playback frame rate."""
+    state = get_scene("batch-size", "race")["state"]
+    seconds = []
+    for _ in range(opens):
+        start = time.perf_counter()
+        open_state(page, base, state)
+        seconds.append(time.perf_counter() - start)
+    fps, _ = frame_rate(page)
+    return seconds, fps
+
+
 def summary(values: list[float]) -> str:
     return f"median {statistics.median(values):.0f} ms, p95 {float(np.percentile(values, 95)):.0f} ms"
 
@@ -143,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"lab: slider -> run finished:                              {summary(lab['done'])}")
             print(f"lab: run finished -> plane drawn:                         {summary(lab['plane'])}")
             print(f"lab: run finished -> spectrum drawn:                      {summary(lab['spectrum'])}")
+            opened, fps = long_run(page, base)
+            times = ", ".join(f"{v:.1f}" for v in opened)
+            print(f"long noisy run (race scene, 2 x 256 x 2,560): opened and drawn in {times} s; plays at {fps:.1f} fps")
             for n in (1000, 10000):
                 open_state(
                     page,

@@ -317,8 +317,9 @@ function stopPlaying() {
   $("play").textContent = t("play");
 }
 
-// Playback advances `speed` × (steps / 150) steps per animation frame: the whole run takes
-// about 2.5 s at 1× whatever its length.
+// Playback advances stepsPerFrame (playback.js) steps per animation frame: at 60 frames/s a
+// run plays for its playbackSeconds; a paint slower than the screen makes it play longer,
+// never skip what it has to show.
 function play() {
   if (!app.run) return;
   if (app.playing) {
