@@ -328,13 +328,13 @@ def test_charts_show_what_the_run_computed(page, server):
     ends = np.array(rest["positions"], np.float32)[:, -1]
     minima = end_minima("himmelblau", ends)
     # four minima of loss 0: none of them is *the* global one
-    assert len(minima) == 4 and all(n.startswith("minimum (") for n in names[:4])
+    assert len(minima) == 4 and all(n.startswith("near minimum (") for n in names[:4])
     kinds = [point_kinds("himmelblau", ends[c]) for c in range(2)]
     counts = [[int((k == i).sum()) for i in range(len(KINDS))] + [int((k < 0).sum())] for k in kinds]
     got = [i for i in range(len(KINDS) + 1) if counts[0][i] or counts[1][i]]  # verdicts no end point got are left out
     verdict_names = [*KINDS, "diverged"]
     assert [n.split(" (")[0].replace(" ", "_") for n in names[len(minima) :]] == [
-        {"degenerate": "flat_direction", "not_critical": "not_critical"}.get(verdict_names[i], verdict_names[i]) for i in got
+        {"degenerate": "flat_direction", "not_critical": "still_moving"}.get(verdict_names[i], verdict_names[i]) for i in got
     ]
     for c in range(2):
         which = classify(get_surface("himmelblau"), ends[c], [m for m, _ in minima])
