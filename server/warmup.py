@@ -1,7 +1,8 @@
 """Compiling in the background what pages ask for first, after the port is open.
 
 The server answers at once; the programs a first visit needs (the default surface's first run,
-its grid, the end points' Hessians) compile first, then each other surface's.  A request whose
+its grid, the end points' Hessians) compile first, then each other surface's, then each lesson
+scene's run, then the rest.  A request whose
 program is not compiled yet compiles it itself: nothing waits for the warm-up, and the warm-up
 only saves the first visitor that wait.  Progress is logged and served (GET /api/health), and
 the page shows it until the first-visit programs are ready.
@@ -14,11 +15,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import numpy as np
 
 from errorscape import surfaces
+from errorscape.server.app_state import AppState
+from errorscape.server.lessons import LESSONS
 from errorscape.server.memory import rss_mb
+from errorscape.server.routes.stream import end_point_summary
 from errorscape.surfaces.basins import BASIN_PASSES, basin_map
 from errorscape.surfaces.critical import known_critical_points, minimum_ratio
 from errorscape.surfaces.grid import loss_grid
@@ -50,6 +56,26 @@ def _surface_steps(name: str) -> list[Step]:
     ]
 
 
+def _scene_run(state: dict[str, Any]) -> None:
+    """The run a lesson scene's page sends, as the WebSocket runs it (the general program, see
+    requests.run_arguments; steps are not in a compile key, so one step compiles them all), and
+    its end points' verdicts, as its done message computes them."""
+    kwargs = {**AppState.model_validate(state).run_request(), "steps": 1}
+    *_, last = surfaces.simulate_chunks(**kwargs, specialise=False)  # the starts, then a chunk of steps
+    end_point_summary(kwargs, np.array(last.positions[-1], np.float32))
+
+
+def _lesson_steps() -> list[Step]:
+    # The surfaces' lessons, scene by scene in the order a class walks them: a scene's first
+    # visit otherwise compiles its run and its end points' Hessians (the batch-size race:
+    # about 6 s of a 13 s first visit here).  Scenes of the same shapes are cache hits.
+    return [
+        Step(f"lesson {lesson['id']}, scene {scene['id']}", partial(_scene_run, scene["state"]))
+        for lesson in LESSONS
+        for scene in lesson["scenes"]
+    ]
+
+
 def _basin_steps(name: str) -> list[Step]:
     # A basin map runs on programs specialised on the optimizer's modes (end points only: see
     # engine.simulate_final), one per pair of modes and grid: the page's default optimizer's (its
@@ -62,6 +88,7 @@ def plan() -> tuple[list[Step], int]:
     """(every step, how many of them the first visit needs): the first visit's first."""
     first = _surface_steps(FIRST_SURFACE)
     steps = first[:3] + [s for name in surfaces.surface_names() if name != FIRST_SURFACE for s in _surface_steps(name)[:3]]
+    steps += _lesson_steps()
     steps += first[3:] + [s for name in surfaces.surface_names() if name != FIRST_SURFACE for s in _surface_steps(name)[3:]]
     steps += _basin_steps(FIRST_SURFACE)
     return steps, 3

@@ -4,6 +4,7 @@ one compiled."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -12,6 +13,7 @@ import time
 import urllib.request
 
 from errorscape.server.cli import _addresses
+from errorscape.server.lessons import LESSONS
 from errorscape.server.warmup import plan
 from tests.server_process import ROOT, get_json, running_server
 
@@ -39,6 +41,41 @@ def test_the_first_visit_is_compiled_first():
     labels = [s.label for s in steps[:first_visit]]
     assert all(label.startswith("narrow_valley") for label in labels)
     assert len({s.label for s in steps}) == len(steps)  # nothing compiled twice
+
+
+LESSON_SCRIPT = """
+import json
+import numpy as np
+from errorscape import surfaces
+from errorscape.server.app_state import AppState
+from errorscape.server.lessons import LESSONS
+from errorscape.server.routes.stream import end_point_summary
+from errorscape.server.warmup import plan
+from errorscape.surfaces.compilations import compilation_count
+from errorscape.surfaces.kernels import CHUNK_STEPS
+
+warmed = [step for step in plan()[0] if step.label.startswith("lesson ")]
+for step in warmed:
+    step.run()
+before = compilation_count()
+for lesson in LESSONS:
+    for scene in lesson["scenes"]:
+        # What the WebSocket runs for the scene (more than one chunk), then its done message's end points.
+        kwargs = {**AppState.model_validate(scene["state"]).run_request(), "steps": 2 * CHUNK_STEPS + 1}
+        *_, last = surfaces.simulate_chunks(**kwargs, specialise=False)
+        end_point_summary(kwargs, np.array(last.positions[-1], np.float32))
+print(json.dumps([len(warmed), compilation_count() - before]))
+"""
+
+
+def test_after_the_warm_up_no_lesson_scene_compiles():
+    # Its own process: the compiled-program caches are bounded, and another test's programs
+    # must not evict the warm-up's.
+    env = {**os.environ, "ERRORSCAPE_COMPILE_CACHE": "0"}
+    out = subprocess.run([sys.executable, "-c", LESSON_SCRIPT], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+    warmed, compiled = json.loads(out.stdout.strip().splitlines()[-1])
+    assert warmed == sum(len(lesson["scenes"]) for lesson in LESSONS)
+    assert compiled == 0
 
 
 def test_a_busy_port_fails_at_once_with_a_clear_message():

@@ -212,7 +212,7 @@ class StreamSession:
             last = diverged_at
         if cancel.is_set() or last is None or end is None:
             return
-        ratios, kind_counts, minima = await gate.run(lambda: _end_points(kwargs, end))
+        ratios, kind_counts, minima = await gate.run(lambda: end_point_summary(kwargs, end))
         await self.send_json(
             {
                 "type": "done",
@@ -258,7 +258,7 @@ def _next_frames(
     return pack_frames(run_id, chunk, max_bytes), chunk.positions.shape, chunk.test_loss is not None, chunk.diverged_at.copy(), end
 
 
-def _end_points(kwargs: dict[str, Any], end: np.ndarray) -> tuple[list[list[float | None]], list[list[int]], list[dict[str, Any]]]:
+def end_point_summary(kwargs: dict[str, Any], end: np.ndarray) -> tuple[list[list[float | None]], list[list[int]], list[dict[str, Any]]]:
     """At every end point: the lecture's minimum ratio (share of positive Hessian eigenvalues),
     [C][S], null where a start diverged; per configuration how many end points get each
     verdict (END_KINDS: the Hessian panel's verdicts, then diverged); and the surface's known
