@@ -2,9 +2,8 @@
 
 The server answers at once; the programs a first visit needs (the default surface's first run,
 its grid, the end points' Hessians) compile first, then each other surface's, then each lesson
-scene's run, then the rest.  A request whose
-program is not compiled yet compiles it itself: nothing waits for the warm-up, and the warm-up
-only saves the first visitor that wait.  Progress is logged and served (GET /api/health), and
+scene's run, then the rest.  A request whose program is not compiled yet compiles it itself:
+nothing waits for the warm-up, and the warm-up only saves the first visitor that wait.  Progress is logged and served (GET /api/health), and
 the page shows it until the first-visit programs are ready.
 """
 
