@@ -321,8 +321,8 @@ LESSONS: list[dict[str, Any]] = [
                 state("bumpy", [config("sgd", lr=0.1), config("momentum", lr=0.1, lam=0.9)], params={"noise": 0.0}, grid=32, steps=2000),
                 _text(
                     "1,024 starts on a grid. Gradient descent stops in the dip nearest its start: only the starts already in the "
-                    "middle dip reach the global minimum. With momentum λ = 0.9 about four times as many do. The histogram and "
-                    "the basin map show where the runs end.",
+                    "middle dip reach the global minimum. With momentum λ = 0.9 about four times as many do. The chart of "
+                    "where the runs end and the basin map show it.",
                     "網格上 1,024 個起點。梯度下降停在離起點最近的小坑：只有本來就在中央小坑的起點到達全域最小值。動量 λ = 0.9 時，到達的起點約多四倍。",
                     "网格上 1,024 个起点。梯度下降停在离起点最近的小坑：只有本来就在中央小坑的起点到达全局最小值。动量 λ = 0.9 时，到达的起点约多四倍。",
                 ),

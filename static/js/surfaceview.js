@@ -55,7 +55,7 @@ export function createSurfaceView({ app, t, language, labels, surface, plotConfi
         const names = {
           title: t("basins_for", { config: labels()[app.basins.config] || `#${app.basins.config + 1}` }),
           basin: (p) => t("basin_of", { where: pointLabel(p) }),
-          other: t("end_other_minima"),
+          other: t("basin_other"),
           none: t("basin_none"),
         };
         data.push(basinTrace(app.basins), ...basinLegend(app.basins, names));
