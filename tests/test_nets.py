@@ -263,7 +263,7 @@ def test_a_configuration_does_not_depend_on_the_others_and_chunks_add_up() -> No
     np.testing.assert_array_equal(both.final[1], alone.final[0])
     np.testing.assert_array_equal(both.train_loss[1], alone.train_loss[0])
     chunks = list(nets.train_chunks(MOONS, MLP, ["sgd", "adam"], networks=2, steps=30, batch_size=[8, 16], record_every=5))
-    assert chunks[0].steps.tolist() == [0] and chunks[-1].done == 30 == chunks[-1].total
+    assert chunks[0].steps[0] == 0 and chunks[-1].done == 30 == chunks[-1].total
     np.testing.assert_array_equal(np.concatenate([c.train_loss for c in chunks], axis=1), both.train_loss)
 
 

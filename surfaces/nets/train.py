@@ -119,9 +119,11 @@ def _over_configs_and_networks(fn: Any) -> Any:
 
 
 @functools.lru_cache(maxsize=32)
-def _programs(net: Net, key: tuple, keep_checkpoints: bool) -> tuple[Any, Any, Any]:
-    """(init, record, chunk) compiled for one network shape and optimizer family; array shapes
-    (networks, batch, chunk length) are left to jit's own cache."""
+def _programs(net: Net, key: tuple, keep_checkpoints: bool) -> tuple[Any, Any]:
+    """(init, chunk) compiled for one network shape and optimizer family; array shapes
+    (networks, batch, chunk length) are left to jit's own cache.  A run uses one chunk shape
+    only: each compile of the chunk costs seconds (10 s for ten layers with batch norm here),
+    more than training it."""
     rule = _net_rule(key)
 
     @jax.jit
@@ -139,6 +141,11 @@ def _programs(net: Net, key: tuple, keep_checkpoints: bool) -> tuple[Any, Any, A
         theta = jnp.where(gone[..., None], jnp.nan, theta)
         return (theta, opt, diverged), (m, jnp.where(gone, jnp.nan, g), theta if keep_checkpoints else None)
 
+    def no_record(state: Any) -> tuple[Metrics, jax.Array, jax.Array | None]:
+        theta = state[0]
+        nan = jnp.full(theta.shape[:2], jnp.nan, theta.dtype)
+        return Metrics(nan, nan, nan, nan), nan, jnp.full_like(theta, jnp.nan) if keep_checkpoints else None
+
     def minibatch_grad(theta: jax.Array, rows: jax.Array, weight: jax.Array, d: Data) -> tuple[jax.Array, jax.Array]:
         def loss(t: jax.Array) -> jax.Array:
             x, y = d.x[rows], d.y[rows]
@@ -154,8 +161,10 @@ def _programs(net: Net, key: tuple, keep_checkpoints: bool) -> tuple[Any, Any, A
         return theta + updates, opt, loss
 
     @jax.jit
-    def chunk(state: Any, d: Data, rows: jax.Array, live: jax.Array, ks: jax.Array, batch: jax.Array, hp: Any) -> Any:
-        # rows [M, R, C, N, B]; live, ks [M, R]: M records of R steps each.
+    def chunk(state: Any, d: Data, rows: jax.Array, live: jax.Array, ks: jax.Array, recorded: jax.Array, batch: jax.Array, hp: Any) -> Any:
+        # rows [M, R, C, N, B]; live, ks [M, R]: M windows of R steps, each ending in a record;
+        # recorded [M]: the windows that run (the others are slots this call leaves empty).  A
+        # window without live steps records the state as it is (step 0's record).
         def step(carry: Any, inp: Any) -> tuple[Any, None]:
             rows_k, live_k, k = inp
 
@@ -172,13 +181,18 @@ def _programs(net: Net, key: tuple, keep_checkpoints: bool) -> tuple[Any, Any, A
             return jax.lax.cond(live_k, advance, lambda c: c, carry), None
 
         def window(carry: Any, inp: Any) -> tuple[Any, Any]:
-            carry, _ = jax.lax.scan(step, carry, inp)
-            end = jnp.minimum(inp[2][-1] + 1, jnp.max(jnp.where(inp[1], inp[2] + 1, 0)))
-            return record(carry, d, end)
+            rows_w, live_w, ks_w, recorded_w = inp
 
-        return jax.lax.scan(window, state, (rows, live, ks))
+            def run(c: Any) -> Any:
+                c, _ = jax.lax.scan(step, c, (rows_w, live_w, ks_w))
+                end = jnp.minimum(ks_w[-1] + 1, jnp.max(jnp.where(live_w, ks_w + 1, 0)))
+                return record(c, d, end)
 
-    return init, jax.jit(record), chunk
+            return jax.lax.cond(recorded_w, run, lambda c: (c, no_record(c)), carry)
+
+        return jax.lax.scan(window, state, (rows, live, ks, recorded))
+
+    return init, chunk
 
 
 class Batches:
@@ -249,8 +263,9 @@ def train_chunks(
     init: Any = None,
     checkpoints: bool = True,
 ) -> Iterator[NetChunk]:
-    """:func:`train` as a stream: the first chunk holds the record at step 0, then one chunk
-    every :data:`CHUNK_STEPS` steps or so (a whole number of records)."""
+    """:func:`train` as a stream: the first chunk holds the record at step 0 and the first
+    quarter of a chunk's records, then one chunk every :data:`CHUNK_STEPS` steps or so (a whole
+    number of records)."""
     if not isinstance(task, Task):
         raise FieldError(("task",), "expected a Task (errorscape.nets.task(...))")
     if not isinstance(model, Model):
@@ -278,11 +293,11 @@ def train_chunks(
     order = np.argsort(np.concatenate([np.array(ix) for ix in groups.values()]))
     runs = []
     for key, ix in groups.items():
-        init_fn, record_fn, chunk_fn = _programs(net, key, checkpoints)
+        init_fn, chunk_fn = _programs(net, key, checkpoints)
         hp = make_rule(key).stack([configs[i].hyperparams() for i in ix])
         theta = jnp.asarray(np.broadcast_to(theta0, (len(ix), networks, net.size)))
         state = (theta, init_fn(theta, hp), jnp.full((len(ix), networks), -1, jnp.int32))
-        runs.append([ix, hp, state, record_fn, chunk_fn, jnp.asarray(np.array([sizes[i] for i in ix], np.int32))])
+        runs.append([ix, hp, state, chunk_fn, jnp.asarray(np.array([sizes[i] for i in ix], np.int32))])
 
     def merged(parts: list[Any], axis: int) -> np.ndarray:
         return np.concatenate([np.asarray(p) for p in parts], axis=axis)[(slice(None),) * axis + (order,)]
@@ -296,43 +311,36 @@ def train_chunks(
         diverged = merged([run[2][2] for run in runs], 0)
         return NetChunk(step_list, cols[0], cols[1], cols[2], cols[3], grad, ckpt, params, diverged, done, steps)
 
-    first = []
-    for run in runs:
-        run[2], (m, g, ck) = run[3](run[2], d, jnp.int32(0))
-        first.append((jax.tree.map(lambda a: a[None], m), g[None], None if ck is None else ck[None]))
-    yield emit(np.array([0]), first, 0)
-
     record_at = [min((j + 1) * record_every, steps) for j in range(n_records - 1)]
-    # The first chunk is a quarter of the others: a page shows the first stretch of its curves
-    # that much sooner (one more compiled chunk length, kept by jit's cache).
+    # Every call has the same M = windows + 1 slots of record_every steps: the first holds the
+    # record at step 0 (a slot with no steps) and a quarter of the others' windows, so a page
+    # shows the first stretch of its curves sooner without compiling a second chunk length.
+    slots = windows + 1
     first_windows = max(1, windows // 4)
-    j0 = 0
+    j0, first = 0, True
     while j0 < n_records - 1:
-        windows_here = first_windows if j0 == 0 else windows
-        # Windows j0 … j0 + windows_here − 1, each record_every steps; steps past the end are skipped.
+        lead = 1 if first else 0  # slot 0 of the first call: the record at step 0
+        n_here = min(first_windows if first else windows, n_records - 1 - j0)
         k0 = j0 * record_every
-        ks = np.arange(k0, k0 + windows_here * record_every)
-        live = ks < steps
-        rows_all = batches.rows(k0, k0 + windows_here * record_every, sizes)
+        ks_run = np.arange(k0, k0 + n_here * record_every)
+        live = np.zeros((slots, record_every), bool)
+        ks = np.zeros((slots, record_every), np.int32)
+        live[lead : lead + n_here] = (ks_run < steps).reshape(n_here, record_every)
+        ks[lead : lead + n_here] = ks_run.reshape(n_here, record_every)
+        recorded = np.arange(slots) < lead + n_here
+        rows_all = batches.rows(k0, k0 + n_here * record_every, sizes)
         recs = []
         for run in runs:
-            ix, hp, state, _, chunk_fn, batch = run
-            rows = rows_all[:, ix].reshape(windows_here, record_every, len(ix), networks, -1)
-            state, rec = chunk_fn(
-                state,
-                d,
-                jnp.asarray(rows),
-                jnp.asarray(live.reshape(windows_here, record_every)),
-                jnp.asarray(ks.reshape(windows_here, record_every).astype(np.int32)),
-                batch,
-                hp,
-            )
+            ix, hp, state, chunk_fn, batch = run
+            rows = np.zeros((slots, record_every, len(ix), networks, rows_all.shape[-1]), np.int32)
+            rows[lead : lead + n_here] = rows_all[:, ix].reshape(n_here, record_every, len(ix), networks, -1)
+            state, rec = chunk_fn(state, d, jnp.asarray(rows), jnp.asarray(live), jnp.asarray(ks), jnp.asarray(recorded), batch, hp)
             run[2] = state
-            recs.append(rec)
-        n_here = min(windows_here, n_records - 1 - j0)
-        recs = [jax.tree.map(lambda a, n=n_here: a[:n], r) for r in recs]
-        yield emit(np.array(record_at[j0 : j0 + n_here]), recs, record_at[j0 + n_here - 1])
-        j0 += windows_here
+            recs.append(jax.tree.map(lambda a, n=lead + n_here: a[:n], rec))
+        step_list = np.array([0] * lead + record_at[j0 : j0 + n_here])
+        yield emit(step_list, recs, record_at[j0 + n_here - 1])
+        j0 += n_here
+        first = False
 
 
 def train(
