@@ -267,6 +267,19 @@ def test_a_configuration_does_not_depend_on_the_others_and_chunks_add_up() -> No
     np.testing.assert_array_equal(np.concatenate([c.train_loss for c in chunks], axis=1), both.train_loss)
 
 
+def test_a_run_compiles_one_chunk_program_whatever_its_chunks() -> None:
+    # The first chunk (step 0's record and a quarter of the windows), the full ones and the
+    # last, cut short, are one program: each compile of it costs seconds.
+    from errorscape.nets.train import _programs
+    from errorscape.surfaces.rules import resolve_optimizers, rule_key
+
+    model = nets.Model(hidden=(5, 3))  # a shape no other test trains
+    chunks = list(nets.train_chunks(MOONS, model, "adam", networks=2, steps=450, batch_size=8, record_every=2))
+    assert len(chunks) >= 3 and len(chunks[0].steps) < len(chunks[1].steps) and chunks[0].steps[0] == 0
+    _, chunk = _programs(bind(model, MOONS), rule_key(resolve_optimizers("adam")[0]), True)
+    assert chunk._cache_size() == 1
+
+
 def test_a_diverged_network_is_nan_from_its_step() -> None:
     # Gradient descent on a least-squares loss with η far above 2/λmax grows geometrically.
     sine, linear = nets.task("sine", 64, 16), nets.Model(hidden=(), loss="mse")
