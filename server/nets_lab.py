@@ -325,16 +325,23 @@ def hessian_answer(spec: LabSpec, pick: Pick) -> dict[str, Any]:
     theta = _picked(run, pick)
     path = run.checkpoints[pick.config, :, pick.network]
     alive = np.all(np.isfinite(path), axis=1)
-    sharp = _sharpness(args, path[alive]) if alive.any() else np.zeros(0)
+    finals = [f[np.all(np.isfinite(f), axis=1)] for f in run.final[:, :HW_NETWORKS]]
+    whole = theta.size <= SPECTRUM_MAX_PARAMS
+    # One Lanczos call for every λmax the answer holds: each call of a new size is a compile
+    # (seconds for a deep network), and the sizes here change with the run.
+    parts = [path[alive], *finals, *([] if whole else [theta[None]])]
+    lams = np.split(_sharpness(args, np.concatenate(parts)), np.cumsum([len(p) for p in parts])[:-1])
     answer: dict[str, Any] = {
         "params": int(theta.size),
-        "sharpness": {"steps": run.checkpoint_steps[alive].tolist(), "lambda_max": finite_list(sharp)},
-        "lambda_max_by_config": _sharpness_by_config(args, run),
+        "sharpness": {"steps": run.checkpoint_steps[alive].tolist(), "lambda_max": finite_list(lams[0])},
+        # Each configuration's median λmax over its first networks at the end, null where all
+        # diverged: how sharp each configuration's minima are.
+        "lambda_max_by_config": [finite_float(np.median(lam)) if len(lam) else None for lam in lams[1 : 1 + len(finals)]],
     }
-    if theta.size > SPECTRUM_MAX_PARAMS:
+    if not whole:
         # Too many parameters for the whole matrix here: λmax by Lanczos, no spectrum.
         none = dict.fromkeys(("eigenvalues", "minimum_ratio", "flat_share", "positive_share", "per_layer_ratio"))
-        return {**answer, **none, "lambda_max": finite_float(_sharpness(args, theta))}
+        return {**answer, **none, "lambda_max": finite_float(lams[-1][0])}
     h = nets.hessian(args.task, args.model, theta)
     answer.update(
         {
@@ -369,16 +376,6 @@ def ratios_answer(spec: LabSpec, pick: Pick) -> dict[str, Any]:
             "per_layer_ratio": finite_list(hs.per_layer_ratio),
         }
     }
-
-
-def _sharpness_by_config(args: LabArgs, run: LabRun) -> list[float | None]:
-    """Each configuration's median λmax over its first networks at the end (Lanczos), null
-    where all diverged: how sharp each configuration's minima are."""
-    out: list[float | None] = []
-    for finals in run.final[:, :HW_NETWORKS]:
-        ok = finals[np.all(np.isfinite(finals), axis=1)]
-        out.append(finite_float(np.median(_sharpness(args, ok))) if len(ok) else None)
-    return out
 
 
 def _sharpness(args: LabArgs, params: np.ndarray) -> np.ndarray:

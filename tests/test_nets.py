@@ -368,6 +368,16 @@ def test_sharpness_equals_the_full_hessians_lambda_max(seed: int) -> None:
     np.testing.assert_allclose(nets.sharpness(MOONS, MLP, theta), full, rtol=1e-3)
 
 
+def test_a_networks_sharpness_does_not_depend_on_the_others_asked_with_it() -> None:
+    # Rows are padded to a few compiled sizes and share one start vector: asking for one
+    # network, or for it among ten others, gives the same λmax.
+    theta = MLP.init(MOONS, 11, seed=4)
+    together = nets.sharpness(MOONS, MLP, theta)
+    alone = np.array([nets.sharpness(MOONS, MLP, t) for t in theta[[0, 5, 10]]])
+    np.testing.assert_allclose(alone, together[[0, 5, 10]], rtol=1e-6)
+    assert nets.sharpness(MOONS, MLP, theta[:0]).shape == (0,)
+
+
 def test_minimising_the_gradient_norm_reaches_a_critical_point() -> None:
     sine, model = nets.task("sine", 64, 8), nets.Model(hidden=(8,), activation="tanh", loss="mse")
     run = nets.train(sine, model, "adam", networks=3, steps=300, batch_size=16, checkpoints=False)
