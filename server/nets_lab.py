@@ -19,7 +19,7 @@ from errorscape.nets.field import field
 from errorscape.nets.landscape import project
 from errorscape.nets.tasks import TASKS
 from errorscape.nets.train import NetChunk
-from errorscape.server.nets_models import LabSpec, Pick
+from errorscape.server.nets_models import FieldRequest, LabSpec, LineRequest, Pick, PlaneRequest
 from errorscape.server.requests import TooLarge
 from errorscape.server.serialize import finite_float, finite_list
 from errorscape.surfaces.errors import FieldError
@@ -207,6 +207,40 @@ def lab_run(spec: LabSpec) -> tuple[LabArgs, LabRun]:
     return args, run
 
 
+def prepare(spec: LabSpec, chart: str, plane: str) -> None:
+    """Compile, without training, what a run of ``spec`` and the page's questions about it run
+    (the warm-up of the lessons' scenes; a deep network's programs take tens of seconds to
+    compile): the trainer's programs, then the answers' on a stand-in run of the same shapes,
+    initialisations in place of trained networks.  The page asks with the requests' default
+    grids (nets_models); the homework's figure only while its chart (``ratio``) is shown."""
+    args = lab_args(spec)
+    nets.prepare(**args.train_kwargs(), checkpoints=True)
+    run = _stand_in(args)
+    pick = Pick()
+    other = Pick(config=1 % len(args.optimizers), network=0 if len(args.optimizers) > 1 else 1 % args.networks)
+    _field_answer(args, run, pick, FieldRequest.model_fields["grid"].default)
+    _plane_answer(args, run, pick, plane, PlaneRequest.model_fields["grid"].default, PlaneRequest.model_fields["span"].default)
+    _line_answer(args, run, pick, other, LineRequest.model_fields["n"].default)
+    _hessian_answer(args, run, pick)
+    if chart == "ratio":
+        _ratios_answer(args, run, pick)
+
+
+def _stand_in(args: LabArgs) -> LabRun:
+    """A run with the shapes a run of ``args`` that nothing diverged in would keep (Collector):
+    distinct initialisations as its checkpoints, the last as its final networks."""
+    records = [0, *(min((j + 1) * args.record_every, args.steps) for j in range(math.ceil(args.steps / args.record_every)))]
+    kept = np.array([k for k in records if k % args.checkpoint_every == 0 or k == args.steps])
+    path = np.stack([args.model.init(args.task, args.networks, seed=k) for k in range(len(kept))], axis=1)  # [N, K, P]
+    checkpoints = np.broadcast_to(np.moveaxis(path, 0, 1)[None], (len(args.optimizers), len(kept), *path.shape[::2]))
+    return LabRun(
+        final=np.array(checkpoints[:, -1]),
+        checkpoints=checkpoints,
+        checkpoint_steps=kept,
+        final_train_loss=np.zeros((len(args.optimizers), args.networks)),
+    )
+
+
 def _picked(run: LabRun, pick: Pick) -> np.ndarray:
     c, n, _ = run.final.shape
     if pick.config >= c or pick.network >= n:
@@ -252,7 +286,10 @@ def task_points(task: nets.Task) -> dict[str, Any]:
 
 
 def field_answer(spec: LabSpec, pick: Pick, grid: int) -> dict[str, Any]:
-    args, run = lab_run(spec)
+    return _field_answer(*lab_run(spec), pick, grid)
+
+
+def _field_answer(args: LabArgs, run: LabRun, pick: Pick, grid: int) -> dict[str, Any]:
     f = field(args.task, args.model, _picked(run, pick), grid)
     return {
         "x": finite_list(f.x),
@@ -265,7 +302,10 @@ def field_answer(spec: LabSpec, pick: Pick, grid: int) -> dict[str, Any]:
 def plane_answer(spec: LabSpec, pick: Pick, kind: str, grid: int, span: float) -> dict[str, Any]:
     """The loss on a plane around the picked network, its path, and the other configurations'
     networks of the same initialisation, projected (a ``points`` plane holds the first two)."""
-    args, run = lab_run(spec)
+    return _plane_answer(*lab_run(spec), pick, kind, grid, span)
+
+
+def _plane_answer(args: LabArgs, run: LabRun, pick: Pick, kind: str, grid: int, span: float) -> dict[str, Any]:
     center = _picked(run, pick)
     path = run.checkpoints[pick.config, :, pick.network]
     path = path[np.all(np.isfinite(path), axis=1)]
@@ -305,7 +345,10 @@ def plane_answer(spec: LabSpec, pick: Pick, kind: str, grid: int, span: float) -
 def line_answer(spec: LabSpec, pick: Pick, other: Pick, n: int) -> dict[str, Any]:
     """The loss along the straight line from the picked network (α = 0) to another (α = 1),
     half a length past both: a barrier between them, or one valley (Goodfellow et al. 2015)."""
-    args, run = lab_run(spec)
+    return _line_answer(*lab_run(spec), pick, other, n)
+
+
+def _line_answer(args: LabArgs, run: LabRun, pick: Pick, other: Pick, n: int) -> dict[str, Any]:
     a, b = _picked(run, pick), _picked(run, other)
     line = nets.interpolate(args.task, args.model, a, b, n=n)
     return {
@@ -321,7 +364,10 @@ def hessian_answer(spec: LabSpec, pick: Pick) -> dict[str, Any]:
     where only λmax is computed), λmax along its training (against 2/η: the edge of
     stability) and each configuration's median λmax at the end (the homework's figure over
     networks is :func:`ratios_answer`)."""
-    args, run = lab_run(spec)
+    return _hessian_answer(*lab_run(spec), pick)
+
+
+def _hessian_answer(args: LabArgs, run: LabRun, pick: Pick) -> dict[str, Any]:
     theta = _picked(run, pick)
     path = run.checkpoints[pick.config, :, pick.network]
     alive = np.all(np.isfinite(path), axis=1)
@@ -361,7 +407,10 @@ def ratios_answer(spec: LabSpec, pick: Pick) -> dict[str, Any]:
     Hessian and per-layer blocks) against the training loss of its first networks; ``networks``
     null when a network has more than HW_MAX_PARAMS parameters (a full Hessian each).  Its own
     request: the spectrum comes back without waiting for these."""
-    args, run = lab_run(spec)
+    return _ratios_answer(*lab_run(spec), pick)
+
+
+def _ratios_answer(args: LabArgs, run: LabRun, pick: Pick) -> dict[str, Any]:
     _picked(run, pick)
     finals = run.final[pick.config, :HW_NETWORKS]
     ok = np.all(np.isfinite(finals), axis=1)

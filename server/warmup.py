@@ -2,7 +2,7 @@
 
 The server answers at once; the programs a first visit needs (the default surface's first run,
 its grid, the end points' Hessians) compile first, then each other surface's, then each lesson
-scene's run, then the rest.  A request whose program is not compiled yet compiles it itself:
+scene's run, then the rest, and last the network lab's lesson scenes.  A request whose program is not compiled yet compiles it itself:
 nothing waits for the warm-up, and the warm-up only saves the first visitor that wait.  Progress is logged and served (GET /api/health), and
 the page shows it until the first-visit programs are ready.
 """
@@ -21,7 +21,9 @@ import numpy as np
 
 from errorscape import surfaces
 from errorscape.server.app_state import AppState
+from errorscape.server import nets_lab
 from errorscape.server.lessons import LESSONS
+from errorscape.server.net_lessons import NET_LESSONS, lab_spec
 from errorscape.server.memory import rss_mb
 from errorscape.server.routes.stream import end_point_summary
 from errorscape.surfaces.basins import BASIN_PASSES, basin_map
@@ -83,6 +85,20 @@ def _basin_steps(name: str) -> list[Step]:
     return [Step(f"{name}: basin maps of {preset}", lambda: [basin_map(name, preset, g, steps=1) for g in BASIN_PASSES])]
 
 
+def _net_lesson_steps() -> list[Step]:
+    # The network lab's lessons: a scene's first visit otherwise compiles its trainer and the
+    # programs of the questions the page asks about the run (5–50 s a scene here, most of it
+    # compiling); compiled without training, last, as they are visited last.
+    return [
+        Step(
+            f"network lesson {lesson['id']}, scene {scene['id']}",
+            partial(nets_lab.prepare, lab_spec(scene["lab"]), scene["chart"], scene["lab"]["plane"]),
+        )
+        for lesson in NET_LESSONS
+        for scene in lesson["scenes"]
+    ]
+
+
 def plan() -> tuple[list[Step], int]:
     """(every step, how many of them the first visit needs): the first visit's first."""
     first = _surface_steps(FIRST_SURFACE)
@@ -90,6 +106,7 @@ def plan() -> tuple[list[Step], int]:
     steps += _lesson_steps()
     steps += first[3:] + [s for name in surfaces.surface_names() if name != FIRST_SURFACE for s in _surface_steps(name)[3:]]
     steps += _basin_steps(FIRST_SURFACE)
+    steps += _net_lesson_steps()
     return steps, 3
 
 

@@ -14,6 +14,7 @@ import urllib.request
 
 from errorscape.server.cli import _addresses
 from errorscape.server.lessons import LESSONS
+from errorscape.server.net_lessons import NET_LESSONS
 from errorscape.server.warmup import plan
 from tests.server_process import ROOT, get_json, running_server
 
@@ -75,6 +76,51 @@ def test_after_the_warm_up_no_lesson_scene_compiles():
     out = subprocess.run([sys.executable, "-c", LESSON_SCRIPT], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
     warmed, compiled = json.loads(out.stdout.strip().splitlines()[-1])
     assert warmed == sum(len(lesson["scenes"]) for lesson in LESSONS)
+    assert compiled == 0
+
+
+NET_SCRIPT = """
+import json, sys
+from errorscape.server import nets_lab
+from errorscape.server.net_lessons import NET_LESSONS, lab_spec
+from errorscape.server.nets_models import Pick
+from errorscape.server.warmup import plan
+from errorscape.surfaces.compilations import compilation_count
+
+chosen = sys.argv[1:]  # "lesson/scene"
+steps = [step for step in plan()[0] if step.label.startswith("network lesson ")]
+run = [step for step in steps if step.label.removeprefix("network lesson ").replace(", scene ", "/") in chosen]
+for step in run:
+    step.run()
+before = compilation_count()
+for lesson in NET_LESSONS:
+    for scene in lesson["scenes"]:
+        if f"{lesson['id']}/{scene['id']}" not in chosen:
+            continue
+        # What the page asks when the scene opens: the run, then the picked network's picture,
+        # plane, line to another network and Hessian, and the homework's figure on its chart.
+        spec, pick = lab_spec(scene["lab"]), Pick()
+        other = Pick(config=1) if len(spec.optimizers) > 1 else Pick(network=1)
+        nets_lab.lab_run(spec)
+        nets_lab.field_answer(spec, pick, 61)
+        nets_lab.plane_answer(spec, pick, scene["lab"]["plane"], 41, 1.0)
+        nets_lab.line_answer(spec, pick, other, 101)
+        nets_lab.hessian_answer(spec, pick)
+        if scene["chart"] == "ratio":
+            nets_lab.ratios_answer(spec, pick)
+print(json.dumps([len(steps), len(run), compilation_count() - before]))
+"""
+
+
+def test_after_the_warm_up_a_network_lesson_scene_compiles_nothing():
+    # Three scenes of different kinds: the homework's figure (full Hessians of 32 networks), a
+    # full-batch configuration raced against a minibatch one, a network too large for the full
+    # spectrum (λmax by Lanczos only).  Every scene has its warm-up step.
+    chosen = ["net-critical-points/ratio", "net-flat-minima/race", "net-optimization/deep"]
+    env = {**os.environ, "ERRORSCAPE_COMPILE_CACHE": "0"}
+    out = subprocess.run([sys.executable, "-c", NET_SCRIPT, *chosen], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+    warmed, ran, compiled = json.loads(out.stdout.strip().splitlines()[-1])
+    assert warmed == sum(len(lesson["scenes"]) for lesson in NET_LESSONS) and ran == len(chosen)
     assert compiled == 0
 
 

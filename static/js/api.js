@@ -152,11 +152,13 @@ function post(path, body) {
 
 // About one network of a lab run (`pick`: {config, network}); the server trains the run again
 // if it no longer keeps it.
-export const netsField = (spec, pick, grid = 61) => post("api/nets/field", { spec, ...pick, grid });
-export const netsPlane = (spec, pick, kind, grid, span) => post("api/nets/plane", { spec, ...pick, kind, grid, span });
+// The grids and the line's points are the server's defaults (server/nets_models.py): its warm-up
+// compiles for them.
+export const netsField = (spec, pick) => post("api/nets/field", { spec, ...pick });
+export const netsPlane = (spec, pick, kind) => post("api/nets/plane", { spec, ...pick, kind });
 export const netsHessian = (spec, pick) => post("api/nets/hessian", { spec, ...pick });
 export const netsRatios = (spec, pick) => post("api/nets/ratios", { spec, ...pick });
-export const netsLine = (spec, pick, other, n = 101) => post("api/nets/line", { spec, ...pick, other, n });
+export const netsLine = (spec, pick, other) => post("api/nets/line", { spec, ...pick, other });
 
 export const LAB_MEASURES = ["train_loss", "test_loss", "train_acc", "test_acc", "grad_norm"];
 

@@ -344,7 +344,7 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
         fail(err);
       }
     }
-    const plane = netsPlane(spec, pick, holder.state.plane, 41, 1)
+    const plane = netsPlane(spec, pick, holder.state.plane)
       .then((answer) => {
         if (token !== lab.token) return;
         lab.plane = answer;
@@ -565,7 +565,7 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
       writeHash();
       lab.plane = null;
       const token = lab.token;
-      netsPlane(labRequest(s()), s().selected, s().plane, 41, 1)
+      netsPlane(labRequest(s()), s().selected, s().plane)
         .then((answer) => {
           if (token !== lab.token) return;
           lab.plane = answer;

@@ -17,7 +17,7 @@ from errorscape.nets.landscape import Interpolation, Plane, interpolate, plane
 from errorscape.nets.model import Model
 from errorscape.nets.stationary import Stationary, minimize_grad_norm
 from errorscape.nets.tasks import TASK_NAMES, TASKS, Task, task
-from errorscape.nets.train import NetChunk, NetRun, train, train_chunks
+from errorscape.nets.train import NetChunk, NetRun, prepare, train, train_chunks
 
 __all__ = [
     "TASKS",
@@ -34,6 +34,7 @@ __all__ = [
     "interpolate",
     "minimize_grad_norm",
     "plane",
+    "prepare",
     "sharpness",
     "task",
     "train",

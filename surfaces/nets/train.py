@@ -266,6 +266,42 @@ def train_chunks(
     """:func:`train` as a stream: the first chunk holds the record at step 0 and the first
     quarter of a chunk's records, then one chunk every :data:`CHUNK_STEPS` steps or so (a whole
     number of records)."""
+    return _stream(task, model, optimizers, networks, steps, batch_size, seed, record_every, init, checkpoints, compile_only=False)
+
+
+def prepare(
+    task: Task,
+    model: Model,
+    optimizers: Any,
+    networks: int = 64,
+    steps: int = 2000,
+    batch_size: int | Sequence[int] = 32,
+    seed: int = 0,
+    record_every: int = 10,
+    init: Any = None,
+    checkpoints: bool = True,
+) -> None:
+    """Compile what :func:`train` with these arguments runs, without training: its first call
+    then starts at once (a deep network's programs take seconds to compile).  Bad arguments
+    raise as :func:`train` does."""
+    for _ in _stream(task, model, optimizers, networks, steps, batch_size, seed, record_every, init, checkpoints, compile_only=True):
+        pass
+
+
+def _stream(
+    task: Task,
+    model: Model,
+    optimizers: Any,
+    networks: int,
+    steps: int,
+    batch_size: int | Sequence[int],
+    seed: int,
+    record_every: int,
+    init: Any,
+    checkpoints: bool,
+    *,
+    compile_only: bool,
+) -> Iterator[NetChunk]:
     if not isinstance(task, Task):
         raise FieldError(("task",), "expected a Task (errorscape.nets.task(...))")
     if not isinstance(model, Model):
@@ -299,6 +335,18 @@ def train_chunks(
         state = (theta, init_fn(theta, hp), jnp.full((len(ix), networks), -1, jnp.int32))
         runs.append([ix, hp, state, chunk_fn, jnp.asarray(np.array([sizes[i] for i in ix], np.int32))])
 
+    slots = windows + 1  # see the loop below
+    if compile_only:
+        # One call per group that runs no window: it compiles the chunk for the run's shapes.
+        width = max(sizes)
+        for ix, hp, state, chunk_fn, batch in runs:
+            rows = np.zeros((slots, record_every, len(ix), networks, width), np.int32)
+            idle = np.zeros((slots, record_every), bool)
+            ks, recorded = np.zeros((slots, record_every), np.int32), np.zeros(slots, bool)
+            out = chunk_fn(state, d, jnp.asarray(rows), jnp.asarray(idle), jnp.asarray(ks), jnp.asarray(recorded), batch, hp)
+            jax.block_until_ready(out)
+        return
+
     def merged(parts: list[Any], axis: int) -> np.ndarray:
         return np.concatenate([np.asarray(p) for p in parts], axis=axis)[(slice(None),) * axis + (order,)]
 
@@ -315,7 +363,6 @@ def train_chunks(
     # Every call has the same M = windows + 1 slots of record_every steps: the first holds the
     # record at step 0 (a slot with no steps) and a quarter of the others' windows, so a page
     # shows the first stretch of its curves sooner without compiling a second chunk length.
-    slots = windows + 1
     first_windows = max(1, windows // 4)
     j0, first = 0, True
     while j0 < n_records - 1:
@@ -336,7 +383,7 @@ def train_chunks(
             rows[lead : lead + n_here] = rows_all[:, ix].reshape(n_here, record_every, len(ix), networks, -1)
             state, rec = chunk_fn(state, d, jnp.asarray(rows), jnp.asarray(live), jnp.asarray(ks), jnp.asarray(recorded), batch, hp)
             run[2] = state
-            recs.append(jax.tree.map(lambda a, n=lead + n_here: a[:n], rec))
+            recs.append(jax.tree.map(lambda a, n=lead + n_here: np.asarray(a)[:n], rec))  # on the host: a slice on the device compiles
         step_list = np.array([0] * lead + record_at[j0 : j0 + n_here])
         yield emit(step_list, recs, record_at[j0 + n_here - 1])
         j0 += n_here
