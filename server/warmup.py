@@ -9,6 +9,7 @@ the page shows it until the first-visit programs are ready.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -20,11 +21,11 @@ from typing import Any
 import numpy as np
 
 from errorscape import surfaces
-from errorscape.server.app_state import AppState
 from errorscape.server import nets_lab
+from errorscape.server.app_state import AppState
 from errorscape.server.lessons import LESSONS
+from errorscape.server.memory import release_freed_memory, rss_mb
 from errorscape.server.net_lessons import NET_LESSONS, lab_spec
-from errorscape.server.memory import rss_mb
 from errorscape.server.routes.stream import end_point_summary
 from errorscape.surfaces.basins import BASIN_PASSES, basin_map
 from errorscape.surfaces.critical import known_critical_points, minimum_ratio
@@ -165,5 +166,9 @@ class WarmUp:
                 if self.done == self.first_visit:
                     log.info("warm-up: the first visit's programs are ready (%.1f s)", time.perf_counter() - started)
         finally:
+            # The stand-in answers of the network scenes freed hundreds of MB (a full Hessian per
+            # network of the homework's figure): give it back before taking the baseline.
+            gc.collect()
+            release_freed_memory()
             self.baseline_mb = rss_mb()
             self.running = False
