@@ -2,15 +2,21 @@
 
 The server answers at once; the programs a first visit needs (the default surface's first run,
 its grid, the end points' Hessians) compile first, then each other surface's, then each lesson
-scene's run, then the rest, and last the network lab's lesson scenes.  A request whose program is not compiled yet compiles it itself:
-nothing waits for the warm-up, and the warm-up only saves the first visitor that wait.  Progress is logged and served (GET /api/health), and
-the page shows it until the first-visit programs are ready.
+scene's run, then the rest; last, another process compiles the network lab's lesson scenes
+into the compile cache.  A request whose program is not compiled yet compiles it itself:
+nothing waits for the warm-up, and the warm-up only saves the first visitor that wait.
+Progress is logged and served (GET /api/health), and the page shows it until the first-visit
+programs are ready.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +24,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import jax
 import numpy as np
 
 from errorscape import surfaces
@@ -88,8 +95,8 @@ def _basin_steps(name: str) -> list[Step]:
 
 def _net_lesson_steps() -> list[Step]:
     # The network lab's lessons: a scene's first visit otherwise compiles its trainer and the
-    # programs of the questions the page asks about the run (5–50 s a scene here, most of it
-    # compiling); compiled without training, last, as they are visited last.
+    # programs of the questions the page asks about the run (5–40 s a scene here, most of it
+    # compiling); compiled without training.
     return [
         Step(
             f"network lesson {lesson['id']}, scene {scene['id']}",
@@ -100,14 +107,34 @@ def _net_lesson_steps() -> list[Step]:
     ]
 
 
-def plan() -> tuple[list[Step], int]:
+def _net_lessons_elsewhere(stop: threading.Event) -> None:
+    """The network scenes' programs, compiled by a child process at low priority into the
+    persistent compilation cache: a first visit loads them from disk (a second or two a scene
+    here), and this process does not hold them until a visit needs them (holding all of them
+    took 0.8 GB here).  Without the cache there is nowhere to keep them: skipped."""
+    folder = getattr(jax.config, "jax_compilation_cache_dir", None)
+    if not folder:
+        log.info("warm-up: no compile cache; the network lab's lesson scenes compile on their first visit")
+        return
+    env = {**os.environ, "ERRORSCAPE_COMPILE_CACHE": "1", "ERRORSCAPE_COMPILE_CACHE_DIR": str(folder)}
+    child = subprocess.Popen([sys.executable, "-m", "errorscape.server.warmup"], env=env)
+    while child.poll() is None:
+        if stop.wait(1.0):  # the server is stopping
+            child.terminate()
+            child.wait()
+            return
+    if child.returncode != 0:
+        raise RuntimeError(f"the network scenes' warm-up process exited with {child.returncode}")
+
+
+def plan(stop: threading.Event | None = None) -> tuple[list[Step], int]:
     """(every step, how many of them the first visit needs): the first visit's first."""
     first = _surface_steps(FIRST_SURFACE)
     steps = first[:3] + [s for name in surfaces.surface_names() if name != FIRST_SURFACE for s in _surface_steps(name)[:3]]
     steps += _lesson_steps()
     steps += first[3:] + [s for name in surfaces.surface_names() if name != FIRST_SURFACE for s in _surface_steps(name)[3:]]
     steps += _basin_steps(FIRST_SURFACE)
-    steps += _net_lesson_steps()
+    steps.append(Step("the network lab's lesson scenes (another process)", partial(_net_lessons_elsewhere, stop or threading.Event())))
     return steps, 3
 
 
@@ -115,12 +142,12 @@ class WarmUp:
     """The background warm-up of one app: its progress, and a way to stop it early."""
 
     def __init__(self) -> None:
-        self.steps, self.first_visit = plan()
+        self._stop = threading.Event()
+        self.steps, self.first_visit = plan(self._stop)
         self.done = 0
         self.failed = 0
         self.running = False
         self.baseline_mb: float | None = None  # the process's RSS when the warm-up ended
-        self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     @property
@@ -166,9 +193,26 @@ class WarmUp:
                 if self.done == self.first_visit:
                     log.info("warm-up: the first visit's programs are ready (%.1f s)", time.perf_counter() - started)
         finally:
-            # The stand-in answers of the network scenes freed hundreds of MB (a full Hessian per
-            # network of the homework's figure): give it back before taking the baseline.
+            # What the warm-up's runs allocated and freed goes back before the baseline is taken.
             gc.collect()
             release_freed_memory()
             self.baseline_mb = rss_mb()
             self.running = False
+
+
+def _compile_net_lessons(chosen: list[str]) -> None:
+    """The child process of :func:`_net_lessons_elsewhere` (``chosen``: "lesson/scene" names,
+    all when empty): each network scene's programs into the compile cache, niced below the
+    server it works for."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    with contextlib.suppress(OSError):
+        os.nice(10)
+    steps = [s for s in _net_lesson_steps() if not chosen or s.label.removeprefix("network lesson ").replace(", scene ", "/") in chosen]
+    started = time.perf_counter()
+    for i, step in enumerate(steps, 1):
+        step.run()
+        log.info("warm-up, network scenes %d/%d: %s (%.1f s)", i, len(steps), step.label, time.perf_counter() - started)
+
+
+if __name__ == "__main__":
+    _compile_net_lessons(sys.argv[1:])

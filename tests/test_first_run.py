@@ -14,7 +14,6 @@ import urllib.request
 
 from errorscape.server.cli import _addresses
 from errorscape.server.lessons import LESSONS
-from errorscape.server.net_lessons import NET_LESSONS
 from errorscape.server.warmup import plan
 from tests.server_process import ROOT, get_json, running_server
 
@@ -79,20 +78,14 @@ def test_after_the_warm_up_no_lesson_scene_compiles():
     assert compiled == 0
 
 
-NET_SCRIPT = """
+NET_VISIT_SCRIPT = """
 import json, sys
 from errorscape.server import nets_lab
 from errorscape.server.net_lessons import NET_LESSONS, lab_spec
 from errorscape.server.nets_models import Pick
-from errorscape.server.warmup import plan
-from errorscape.surfaces.compilations import compilation_count
+from errorscape.surfaces.compilations import cache_hit_count, compilation_count
 
 chosen = sys.argv[1:]  # "lesson/scene"
-steps = [step for step in plan()[0] if step.label.startswith("network lesson ")]
-run = [step for step in steps if step.label.removeprefix("network lesson ").replace(", scene ", "/") in chosen]
-for step in run:
-    step.run()
-before = compilation_count()
 for lesson in NET_LESSONS:
     for scene in lesson["scenes"]:
         if f"{lesson['id']}/{scene['id']}" not in chosen:
@@ -108,20 +101,42 @@ for lesson in NET_LESSONS:
         nets_lab.hessian_answer(spec, pick)
         if scene["chart"] == "ratio":
             nets_lab.ratios_answer(spec, pick)
-print(json.dumps([len(steps), len(run), compilation_count() - before]))
+print(json.dumps([compilation_count(), cache_hit_count()]))
 """
 
 
-def test_after_the_warm_up_a_network_lesson_scene_compiles_nothing():
-    # Three scenes of different kinds: the homework's figure (full Hessians of 32 networks), a
-    # full-batch configuration raced against a minibatch one, a network too large for the full
-    # spectrum (λmax by Lanczos only).  Every scene has its warm-up step.
+def test_after_the_warm_up_a_network_lesson_scene_compiles_nothing(tmp_path):
+    # The warm-up's child process fills the compile cache; a server process visiting the scene
+    # afterwards loads every program from it.  Three scenes of different kinds: the homework's
+    # figure (full Hessians of 32 networks), a full-batch configuration raced against a
+    # minibatch one, a network too large for the full spectrum (λmax by Lanczos only).
     chosen = ["net-critical-points/ratio", "net-flat-minima/race", "net-optimization/deep"]
-    env = {**os.environ, "ERRORSCAPE_COMPILE_CACHE": "0"}
-    out = subprocess.run([sys.executable, "-c", NET_SCRIPT, *chosen], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
-    warmed, ran, compiled = json.loads(out.stdout.strip().splitlines()[-1])
-    assert warmed == sum(len(lesson["scenes"]) for lesson in NET_LESSONS) and ran == len(chosen)
-    assert compiled == 0
+    env = {**os.environ, "ERRORSCAPE_COMPILE_CACHE": "1", "ERRORSCAPE_COMPILE_CACHE_DIR": str(tmp_path / "jax")}
+    warm = subprocess.run([sys.executable, "-m", "errorscape.server.warmup", *chosen], env=env, capture_output=True, text=True, cwd=ROOT)
+    assert warm.returncode == 0, warm.stderr[-2000:]
+    assert warm.stderr.count("warm-up, network scenes") == len(chosen)
+    visit = subprocess.run([sys.executable, "-c", NET_VISIT_SCRIPT, *chosen], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+    compiled, loaded = json.loads(visit.stdout.strip().splitlines()[-1])
+    assert compiled == 0 and loaded > 10
+
+
+def test_the_network_scenes_warm_up_needs_a_compile_cache(monkeypatch):
+    # Without a persistent cache a child process's programs would be lost: no process starts.
+    import jax
+
+    from errorscape.server import warmup
+
+    started = []
+    monkeypatch.setattr(warmup.subprocess, "Popen", lambda *a, **k: started.append(a))
+    step = plan()[0][-1]
+    assert step.label.startswith("the network lab's lesson scenes")
+    folder = getattr(jax.config, "jax_compilation_cache_dir", None)
+    try:
+        jax.config.update("jax_compilation_cache_dir", None)
+        step.run()
+    finally:
+        jax.config.update("jax_compilation_cache_dir", folder)
+    assert started == []
 
 
 def test_a_busy_port_fails_at_once_with_a_clear_message():
