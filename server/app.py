@@ -151,7 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # A fresh gate per start-up: an app may be started and stopped more than once (tests).
         app.state.gate = ComputeGate(settings.concurrency, settings.queue)
         enable_compile_cache(settings)
-        app.state.warmup = WarmUp()
+        app.state.warmup = WarmUp(settings.warmup_networks)
         warmup = app.state.warmup
         if settings.warmup:
             warmup.start()  # after the port opens: the page loads meanwhile

@@ -135,7 +135,7 @@ def warmup_cache() -> None:
     if settings.compile_cache_dir is None:
         raise SystemExit("errorscape: no compile cache folder (ERRORSCAPE_COMPILE_CACHE_DIR)")
     enable_compile_cache(settings)
-    steps, _ = plan()
+    steps, _ = plan(networks=settings.warmup_networks)
     started = time.perf_counter()
     for i, step in enumerate(steps, 1):
         step.run()

@@ -61,3 +61,6 @@ class Settings(BaseSettings):
     # Compilation.
     compile_cache_dir: Path | None = DEFAULT_DIR
     warmup: bool = True
+    # The warm-up's last step: a child process compiles the network lab's lesson scenes into the
+    # compile cache (a few minutes of one core here); off, they compile on their first visit.
+    warmup_networks: bool = True

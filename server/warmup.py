@@ -127,23 +127,24 @@ def _net_lessons_elsewhere(stop: threading.Event) -> None:
         raise RuntimeError(f"the network scenes' warm-up process exited with {child.returncode}")
 
 
-def plan(stop: threading.Event | None = None) -> tuple[list[Step], int]:
+def plan(stop: threading.Event | None = None, networks: bool = True) -> tuple[list[Step], int]:
     """(every step, how many of them the first visit needs): the first visit's first."""
     first = _surface_steps(FIRST_SURFACE)
     steps = first[:3] + [s for name in surfaces.surface_names() if name != FIRST_SURFACE for s in _surface_steps(name)[:3]]
     steps += _lesson_steps()
     steps += first[3:] + [s for name in surfaces.surface_names() if name != FIRST_SURFACE for s in _surface_steps(name)[3:]]
     steps += _basin_steps(FIRST_SURFACE)
-    steps.append(Step("the network lab's lesson scenes (another process)", partial(_net_lessons_elsewhere, stop or threading.Event())))
+    if networks:
+        steps.append(Step("the network lab's lesson scenes (another process)", partial(_net_lessons_elsewhere, stop or threading.Event())))
     return steps, 3
 
 
 class WarmUp:
     """The background warm-up of one app: its progress, and a way to stop it early."""
 
-    def __init__(self) -> None:
+    def __init__(self, networks: bool = True) -> None:
         self._stop = threading.Event()
-        self.steps, self.first_visit = plan(self._stop)
+        self.steps, self.first_visit = plan(self._stop, networks)
         self.done = 0
         self.failed = 0
         self.running = False

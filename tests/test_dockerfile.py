@@ -80,6 +80,8 @@ def test_install_steps_replayed_in_a_fresh_venv_serve_a_request(tmp_path):
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "VIRTUAL_ENV": str(venv)}
     env.pop("PYTHONPATH", None)
     cache = tmp_path / "cache"  # the image's /cache
+    # The network scenes' child process (minutes here) is tested in test_first_run.py.
+    env["ERRORSCAPE_WARMUP_NETWORKS"] = "false"
     replayed = 0
     baked = 0
     for kind, arguments in instructions():

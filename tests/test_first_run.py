@@ -130,6 +130,7 @@ def test_the_network_scenes_warm_up_needs_a_compile_cache(monkeypatch):
     monkeypatch.setattr(warmup.subprocess, "Popen", lambda *a, **k: started.append(a))
     step = plan()[0][-1]
     assert step.label.startswith("the network lab's lesson scenes")
+    assert all(s.label != step.label for s in plan(networks=False)[0])  # ERRORSCAPE_WARMUP_NETWORKS=false
     folder = getattr(jax.config, "jax_compilation_cache_dir", None)
     try:
         jax.config.update("jax_compilation_cache_dir", None)
