@@ -16,6 +16,7 @@ server that has not warmed the scene up.  First minus again is the time compilin
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 import time
@@ -23,34 +24,23 @@ from collections.abc import Callable
 from typing import Any
 
 
-def parts(spec: Any, scene: dict[str, Any]) -> list[tuple[str, Callable[[], object]]]:
-    from errorscape.server import nets_lab
-    from errorscape.server.nets_models import FieldRequest, LineRequest, Pick, PlaneRequest
-
-    pick = Pick()
-    other = Pick(config=1) if len(spec.optimizers) > 1 else Pick(network=1 % spec.networks)
-    grid, span = PlaneRequest.model_fields["grid"].default, PlaneRequest.model_fields["span"].default
-    out: list[tuple[str, Callable[[], object]]] = [
-        ("train", lambda: nets_lab.lab_run(spec)),
-        ("field", lambda: nets_lab.field_answer(spec, pick, FieldRequest.model_fields["grid"].default)),
-        ("plane", lambda: nets_lab.plane_answer(spec, pick, scene["lab"]["plane"], grid, span)),
-        ("line", lambda: nets_lab.line_answer(spec, pick, other, LineRequest.model_fields["n"].default)),
-        ("hessian", lambda: nets_lab.hessian_answer(spec, pick)),
-    ]
-    if scene["chart"] == "ratio":
-        out.append(("ratios", lambda: nets_lab.ratios_answer(spec, pick)))
-    return out
-
-
 def visit(spec: Any, scene: dict[str, Any]) -> dict[str, tuple[float, int, int]]:
-    """Each part's (seconds, programs compiled, programs loaded from the cache)."""
+    """Each part's (seconds, programs compiled, programs loaded from the cache): the run, then
+    what the page asks about it (nets_lab.page_questions)."""
+    from errorscape.server import nets_lab
     from errorscape.surfaces.compilations import cache_hit_count, compilation_count
 
     out = {}
-    for name, run in parts(spec, scene):
+
+    def timed(name: str, part: Callable[[], Any]) -> Any:
         c, h, t = compilation_count(), cache_hit_count(), time.perf_counter()
-        run()
+        result = part()
         out[name] = (time.perf_counter() - t, compilation_count() - c, cache_hit_count() - h)
+        return result
+
+    args, run = timed("train", lambda: nets_lab.lab_run(spec))
+    for name, ask in nets_lab.page_questions(args, scene["chart"], scene["lab"]["plane"]):
+        timed(name, functools.partial(ask, args, run))
     return out
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import collections
 import math
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -207,23 +207,35 @@ def lab_run(spec: LabSpec) -> tuple[LabArgs, LabRun]:
     return args, run
 
 
+def page_questions(args: LabArgs, chart: str, plane: str) -> list[tuple[str, Callable[[LabArgs, LabRun], object]]]:
+    """What the page asks about a finished run when a scene opens (labview.js lookAtPicked), by
+    name: the picked network's picture, plane and line to another network (otherNetwork in
+    labstate.js), with the requests' default grids (nets_models), its Hessian, and the
+    homework's figure only while its chart (``ratio``) is shown."""
+    pick = Pick()
+    other = Pick(config=1 % len(args.optimizers), network=0 if len(args.optimizers) > 1 else 1 % args.networks)
+    plane_grid, span = PlaneRequest.model_fields["grid"].default, PlaneRequest.model_fields["span"].default
+    questions: list[tuple[str, Callable[[LabArgs, LabRun], object]]] = [
+        ("field", lambda a, r: _field_answer(a, r, pick, FieldRequest.model_fields["grid"].default)),
+        ("plane", lambda a, r: _plane_answer(a, r, pick, plane, plane_grid, span)),
+        ("line", lambda a, r: _line_answer(a, r, pick, other, LineRequest.model_fields["n"].default)),
+        ("hessian", lambda a, r: _hessian_answer(a, r, pick)),
+    ]
+    if chart == "ratio":
+        questions.append(("ratios", lambda a, r: _ratios_answer(a, r, pick)))
+    return questions
+
+
 def prepare(spec: LabSpec, chart: str, plane: str) -> None:
     """Compile, without training, what a run of ``spec`` and the page's questions about it run
     (the warm-up of the lessons' scenes; a deep network's programs take tens of seconds to
     compile): the trainer's programs, then the answers' on a stand-in run of the same shapes,
-    initialisations in place of trained networks.  The page asks with the requests' default
-    grids (nets_models); the homework's figure only while its chart (``ratio``) is shown."""
+    initialisations in place of trained networks."""
     args = lab_args(spec)
     nets.prepare(**args.train_kwargs(), checkpoints=True)
     run = _stand_in(args)
-    pick = Pick()
-    other = Pick(config=1 % len(args.optimizers), network=0 if len(args.optimizers) > 1 else 1 % args.networks)
-    _field_answer(args, run, pick, FieldRequest.model_fields["grid"].default)
-    _plane_answer(args, run, pick, plane, PlaneRequest.model_fields["grid"].default, PlaneRequest.model_fields["span"].default)
-    _line_answer(args, run, pick, other, LineRequest.model_fields["n"].default)
-    _hessian_answer(args, run, pick)
-    if chart == "ratio":
-        _ratios_answer(args, run, pick)
+    for _, ask in page_questions(args, chart, plane):
+        ask(args, run)
 
 
 def _stand_in(args: LabArgs) -> LabRun:

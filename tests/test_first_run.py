@@ -82,7 +82,6 @@ NET_VISIT_SCRIPT = """
 import json, sys
 from errorscape.server import nets_lab
 from errorscape.server.net_lessons import NET_LESSONS, lab_spec
-from errorscape.server.nets_models import Pick
 from errorscape.surfaces.compilations import cache_hit_count, compilation_count
 
 chosen = sys.argv[1:]  # "lesson/scene"
@@ -92,15 +91,9 @@ for lesson in NET_LESSONS:
             continue
         # What the page asks when the scene opens: the run, then the picked network's picture,
         # plane, line to another network and Hessian, and the homework's figure on its chart.
-        spec, pick = lab_spec(scene["lab"]), Pick()
-        other = Pick(config=1) if len(spec.optimizers) > 1 else Pick(network=1)
-        nets_lab.lab_run(spec)
-        nets_lab.field_answer(spec, pick, 61)
-        nets_lab.plane_answer(spec, pick, scene["lab"]["plane"], 41, 1.0)
-        nets_lab.line_answer(spec, pick, other, 101)
-        nets_lab.hessian_answer(spec, pick)
-        if scene["chart"] == "ratio":
-            nets_lab.ratios_answer(spec, pick)
+        args, run = nets_lab.lab_run(lab_spec(scene["lab"]))
+        for _, ask in nets_lab.page_questions(args, scene["chart"], scene["lab"]["plane"]):
+            ask(args, run)
 print(json.dumps([compilation_count(), cache_hit_count()]))
 """
 
