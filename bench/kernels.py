@@ -66,26 +66,43 @@ def while_bodies(hlo: str) -> dict[str, list[str]]:
     return out
 
 
+def lowered_program(
+    optimizers: Any, starts: int, specialise: bool, program: str, surface: str = "rosenbrock", batch_size: Any = None
+) -> tuple[Any, tuple]:
+    """The engine's ``program`` ("init", "chunk": full trajectories, or "final": end points)
+    for this run, lowered (not compiled), and the arguments it runs on."""
+    prep = prepare(RunSpec(surface, optimizers, {"random": starts}, CHUNK_STEPS, batch_size=batch_size, specialise=specialise))
+    group = prep.groups[0]
+    init, chunk, final = group.kernels
+    if program == "init":
+        args: tuple = (prep.starts_pad, prep.start_ids, group.hp, prep.env)
+        return init.lower(*args), args
+    carry, record = init(prep.starts_pad, prep.start_ids, group.hp, prep.env)
+    if program == "chunk":
+        rows, _ = group.rule.host_rows(group.hp_host, None, CHUNK_STEPS)
+        buffers = jax.tree.map(lambda r: np.empty((CHUNK_STEPS, *r.shape), r.dtype), record)
+        args = (carry, buffers, prep.start_ids, np.int32(CHUNK_STEPS), group.hp, prep.env, rows)
+        return chunk.lower(*args), args
+    rows, _ = group.rule.host_rows(group.hp_host, None, FINAL_CHUNK_STEPS)
+    args = (carry, prep.start_ids, np.int32(CHUNK_STEPS), group.hp, prep.env, rows)
+    return final.lower(*args), args
+
+
+def step_kernels(compiled_text: str) -> Counter:
+    """The opcodes of the kernels in a compiled program's step loop (its largest loop body;
+    others are XLA's own small loops, if any)."""
+    bodies = while_bodies(compiled_text)
+    ops = max(bodies.values(), key=len) if bodies else []
+    return Counter(op for op in ops if op not in FREE)
+
+
 def kernel_counts(
     optimizers: Any, starts: int, specialise: bool, program: str, surface: str = "rosenbrock", batch_size: Any = None
 ) -> tuple[int, Counter]:
     """Kernels in the step loop of the chunk program (full trajectories) or the end-points
     program, and their opcodes."""
-    prep = prepare(RunSpec(surface, optimizers, {"random": starts}, CHUNK_STEPS, batch_size=batch_size, specialise=specialise))
-    group = prep.groups[0]
-    init, chunk, final = group.kernels
-    carry, record = init(prep.starts_pad, prep.start_ids, group.hp, prep.env)
-    if program == "chunk":
-        rows, _ = group.rule.host_rows(group.hp_host, None, CHUNK_STEPS)
-        buffers = jax.tree.map(lambda r: np.empty((CHUNK_STEPS, *r.shape), r.dtype), record)
-        lowered = chunk.lower(carry, buffers, prep.start_ids, np.int32(CHUNK_STEPS), group.hp, prep.env, rows)
-    else:
-        rows, _ = group.rule.host_rows(group.hp_host, None, FINAL_CHUNK_STEPS)
-        lowered = final.lower(carry, prep.start_ids, np.int32(CHUNK_STEPS), group.hp, prep.env, rows)
-    bodies = while_bodies(lowered.compile().as_text())
-    # The step loop is the largest loop body (others are XLA's own small loops, if any).
-    ops = max(bodies.values(), key=len) if bodies else []
-    work = Counter(op for op in ops if op not in FREE)
+    lowered, _ = lowered_program(optimizers, starts, specialise, program, surface, batch_size)
+    work = step_kernels(lowered.compile().as_text())
     return sum(work.values()), work
 
 
