@@ -521,7 +521,26 @@ export function createLabView({ holder, nets, t, language, plotConfig, writeHash
     });
   }
 
+  // A plot's box changes without the window changing: the status line wraps when a run ends,
+  // a scene's text moves in, a tab bar wraps. Plotly measures its box only when drawn or on a
+  // window resize, so a plot drawn before would overflow its box (its axis titles cut off).
+  function followBoxes() {
+    const plots = ["lab-task-plot", "lab-plane-plot", "lab-loss-chart", "lab-second-chart"].map($);
+    const pending = new Set();
+    const observer = new ResizeObserver((entries) => {
+      if (!pending.size) {
+        requestAnimationFrame(() => {
+          for (const el of pending) if (lab.shown && el.layout && el.offsetParent && window.Plotly) window.Plotly.Plots.resize(el);
+          pending.clear();
+        });
+      }
+      for (const entry of entries) pending.add(entry.target);
+    });
+    for (const el of plots) observer.observe(el);
+  }
+
   function bind() {
+    followBoxes();
     const s = () => holder.state;
     $("lab-task").addEventListener("change", () => {
       holder.state = switchTask(holder.state, $("lab-task").value, nets());

@@ -22,6 +22,23 @@ LAB_DONE = (
     " && (l.ratios || window.errorscape.lab.chart !== 'ratio')); }"
 )
 ON_SCREEN = ("#lab-task-plot", "#lab-plane-plot", "#lab-loss-chart", "#lab-second-chart", "#lab-train", "#lab-picked")
+PLOTS = ("lab-task-plot", "lab-plane-plot", "lab-loss-chart", "lab-second-chart")
+
+
+def overflowing_plots(page: Page) -> list:
+    """The plots whose drawing is larger than their box (the part outside is hidden under the
+    next region: an axis title cut off, a tab bar over the ticks), with both boxes."""
+    return page.evaluate(
+        """(ids) => ids.flatMap((id) => {
+            const box = document.getElementById(id).getBoundingClientRect();
+            const svg = document.querySelector(`#${id} .main-svg`);
+            if (!svg) return [];
+            const drawn = svg.getBoundingClientRect();
+            return drawn.bottom > box.bottom + 1 || drawn.right > box.right + 1
+                ? [[id, [box.right, box.bottom], [drawn.right, drawn.bottom]]] : [];
+        })""",
+        list(PLOTS),
+    )
 
 
 def summary(page: Page) -> list[dict]:
@@ -88,6 +105,7 @@ def test_walking_every_network_scene_on_a_laptop_screen(page, server):
             assert LabSpec.model_validate(body) == lab_spec(scene["lab"]), (entry["id"], scene["id"], body)
             for selector in (*ON_SCREEN, "#lesson-text"):
                 assert in_view(page, selector), (entry["id"], scene["id"], selector)
+            assert overflowing_plots(page) == [], (entry["id"], scene["id"])
             assert page.evaluate("() => document.documentElement.scrollHeight <= window.innerHeight + 1")
             assert page.locator(f"#lab-tab-{scene['chart']}").get_attribute("aria-selected") == "true"
             assert page.evaluate("() => document.getElementById('lab-second-chart').data.length") > 0, (entry["id"], scene["id"])
@@ -111,6 +129,9 @@ def test_the_lab_on_one_screen_with_its_pictures_true(page, server, width, heigh
     for selector in ON_SCREEN:
         assert in_view(page, selector), (width, selector)
     assert page.evaluate("() => document.documentElement.scrollHeight <= window.innerHeight + 1")
+    # Each plot drawn inside its box once the run has ended (its status line wraps then).
+    page.wait_for_timeout(300)
+    assert overflowing_plots(page) == []
     # The task picture: every training point drawn, and the picked network's class regions.
     run = page.evaluate("() => { const r = window.errorscape.labRun.run; return {n: r.task.x_train.length, classes: r.task.classes}; }")
     data = page.evaluate("() => document.getElementById('lab-task-plot').data.map((t) => ({type: t.type, n: (t.x || []).length}))")
