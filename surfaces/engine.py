@@ -41,6 +41,10 @@ __all__ = [
 # From this many starts a run is throughput work (a basin map, a study from a notebook), not a
 # page's interactive run: the engine picks the programs specialised on the modes.
 SPECIALISED_FROM_STARTS = 10_000
+# Trajectory runs whose record buffers for one chunk take at most this many bytes keep two
+# sets of them, so the host reads one chunk while the next is computed (bench/RESULTS.md:
+# 1.2–1.7× for 1,000 to 10,000 starts); larger runs keep one set and their memory as it was.
+OVERLAP_MAX_BYTES = 128 << 20
 
 
 _ARGUMENTS = f"""
@@ -268,15 +272,35 @@ def _group_stream(prep: Prepared, group: _Group) -> Iterator[Chunk]:
     c, s = len(group.indices), prep.starts.shape[0]
     carry, record = init(prep.starts_pad, prep.start_ids, group.hp, prep.env)
     yield _to_chunk(0, 1, jax.tree.map(lambda x: np.asarray(x)[None], record), carry.diverged_at, c, s)
+
     # Record buffers are [K, C, S, ...]: the start axis is axis 2.
-    buffers = prep.layout.by_start(jax.tree.map(lambda r: np.empty((CHUNK_STEPS, *r.shape), r.dtype), record), 2)
+    def buffer_set() -> Record:
+        return prep.layout.by_start(jax.tree.map(lambda r: np.empty((CHUNK_STEPS, *r.shape), r.dtype), record), 2)
+
+    # Two sets of record buffers where they are small: chunk j + 1 is computed into one while
+    # the consumer reads chunk j from the other, so the host's copy of a chunk overlaps the
+    # device's work on the next.  One set past OVERLAP_MAX_BYTES (the chunks then alternate).
+    size = sum(CHUNK_STEPS * r.nbytes for r in jax.tree.leaves(record))
+    sets = [buffer_set() for _ in range(2 if size <= OVERLAP_MAX_BYTES else 1)]
     k_end = prep.layout.replicated(np.int32(prep.steps))
     t = 1
-    for rows in _table_rows(prep, group, CHUNK_STEPS):
-        carry, buffers = chunk(carry, buffers, prep.start_ids, k_end, group.hp, prep.env, rows)
+    ready: tuple[int, int, Record, Array] | None = None  # the chunk computed before the one in flight
+    for j, rows in enumerate(_table_rows(prep, group, CHUNK_STEPS)):
+        # Chunk j overwrites the set chunk j − 2 (or j − 1) was read from: its consumer has
+        # dropped that chunk's views by now (see _stream), so the buffers are reused.
+        carry, sets[j % len(sets)] = chunk(carry, sets[j % len(sets)], prep.start_ids, k_end, group.hp, prep.env, rows)
         t1 = min(t + CHUNK_STEPS, prep.steps + 1)
-        yield _to_chunk(t, t1, buffers, carry.diverged_at, c, s)
+        if len(sets) == 1:
+            yield _to_chunk(t, t1, sets[0], carry.diverged_at, c, s)
+        else:
+            if ready is not None:
+                yield _to_chunk(*ready, c, s)
+            # The carry is not donated (only the buffers are), so this chunk's diverged_at
+            # stays readable while the next chunk runs.
+            ready = (t, t1, sets[j % 2], carry.diverged_at)
         t = t1
+    if ready is not None:
+        yield _to_chunk(*ready, c, s)
 
 
 def _table_rows(prep: Prepared, group: _Group, length: int) -> Iterator[Any]:
@@ -320,7 +344,8 @@ def simulate_chunks(
 
     Arguments are checked before the first chunk is computed, so a bad argument raises
     ``ValueError`` at the call, not at the first ``next``.  Closing the generator early
-    (a cancelled stream) stops the computation after the chunk in flight.  With
+    (a cancelled stream) stops the computation after the chunks in flight (the one being
+    read and, for runs below OVERLAP_MAX_BYTES, the next).  With
     ``copy=False`` a chunk's arrays are views of buffers the next chunk overwrites: for a
     consumer that serialises each chunk before asking for the next (the WebSocket stream).
     """

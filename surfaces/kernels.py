@@ -353,8 +353,9 @@ def build_kernels(spec: KernelKey, surface: Surface):
         init = kernels(replace(spec, rule=LECTURE), surface)[0]
     # The chunk writes its records into buffers it is handed back every time (donated):
     # a scan's stacked output would be a fresh allocation per chunk, and on a CPU first
-    # touching fresh memory costs more than computing the steps.
-    chunk = jax.jit(chunk_body, donate_argnums=(0, 1))
+    # touching fresh memory costs more than computing the steps.  The carry (a few arrays of
+    # C × S) is not donated: the stream reads a chunk's diverged_at while the next one runs.
+    chunk = jax.jit(chunk_body, donate_argnums=(1,))
     final = jax.jit(final_body, donate_argnums=(0,))
     return init, chunk, final
 

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from errorscape import surfaces
+from errorscape.surfaces import engine
 from errorscape.surfaces.kernels import CHUNK_STEPS, FINAL_CHUNK_STEPS, bucket
 from errorscape.surfaces.optimizer import MOMENTUM_MODES, SIGMA_MODES, OptimizerConfig, preset
 from errorscape.surfaces.problem import loss_functions, make_env, resolve_params
@@ -134,6 +135,42 @@ def test_long_final_only_runs_end_where_the_trajectories_end_diverged_or_not(spe
     # XLA flushes to zero: equal but for gradients below ~1e-18.
     np.testing.assert_allclose(final.grad_norm, whole.grad_norm[:, -1], rtol=1e-6, atol=1e-17)
     np.testing.assert_allclose(final.loss, whole.loss[:, -1], rtol=1e-6)
+
+
+def test_two_sets_of_record_buffers_give_one_sets_bits_and_each_is_reused(monkeypatch):
+    # With two sets of record buffers the next chunk is computed while the host reads one;
+    # with one, the chunks alternate.  Same run both ways (several chunks, starts diverging
+    # across chunk boundaries, a minibatch configuration raced with a full-batch one), bit
+    # for bit; and each set's buffers are reused chunk after chunk (a NumPy view kept past
+    # its chunk would make every chunk allocate afresh and hide the donation failing).
+    cfgs = [preset("momentum", lr=0.0302, lam=0.5), preset("adam", lr=0.05)]
+    rng = np.random.default_rng(1)
+    starts = rng.uniform(-2, 2, (40, 2)).astype(np.float32)
+    starts[:, 1] *= np.logspace(-30, 0, 40)
+    valley = {"kappa": 100.0, "noise": 0.0}
+    kwargs = {"starts": starts, "steps": 5 * CHUNK_STEPS + 11, "batch_size": [None, 8], "seed": 3, "surface_params": valley}
+
+    def stream() -> tuple[list, set]:
+        chunks, addresses = [], set()
+        for ch in surfaces.simulate_chunks("narrow_valley", cfgs, copy=False, **kwargs):
+            if ch.t0 > 0:
+                addresses.add(ch.positions.__array_interface__["data"][0])
+            chunks.append((ch.t0, ch.t1, np.array(ch.positions), np.array(ch.loss), np.array(ch.grad_norm), ch.diverged_at.copy()))
+            del ch
+        return chunks, addresses
+
+    two, two_sets = stream()
+    monkeypatch.setattr(engine, "OVERLAP_MAX_BYTES", 0)
+    one, one_set = stream()
+    assert (len(two_sets), len(one_set)) == (2, 1)
+    assert [c[:2] for c in two] == [c[:2] for c in one] and len(two) == 7
+    for a, b in zip(two, one, strict=True):
+        for x, y in zip(a[2:], b[2:], strict=True):
+            np.testing.assert_array_equal(x, y)
+    diverged = two[-1][-1][0]
+    assert (diverged > CHUNK_STEPS).any() and (diverged == -1).any()  # across chunk boundaries, and never
+    whole = surfaces.simulate("narrow_valley", cfgs, **kwargs)
+    np.testing.assert_array_equal(np.concatenate([c[2] for c in two]).transpose(1, 0, 2, 3), whole.positions)
 
 
 def test_the_engine_specialises_throughput_runs_and_not_interactive_ones():
