@@ -132,6 +132,11 @@ def test_the_lab_on_one_screen_with_its_pictures_true(page, server, width, heigh
     # Each plot drawn inside its box once the run has ended (its status line wraps then).
     page.wait_for_timeout(300)
     assert overflowing_plots(page) == []
+    # The second chart's tabs on one row, and the line's far end (configuration, network) on one line.
+    tops = page.evaluate("() => [...document.querySelectorAll('#lab-tabs button')].map((b) => Math.round(b.getBoundingClientRect().top))")
+    assert len(tops) >= 7 and max(tops) - min(tops) <= 2, tops
+    far = [page.locator(f"#lab-other-{part}").bounding_box() for part in ("config", "network")]
+    assert abs(far[0]["y"] - far[1]["y"]) <= 4 and far[1]["x"] > far[0]["x"], far
     # The task picture: every training point drawn, and the picked network's class regions.
     run = page.evaluate("() => { const r = window.errorscape.labRun.run; return {n: r.task.x_train.length, classes: r.task.classes}; }")
     data = page.evaluate("() => document.getElementById('lab-task-plot').data.map((t) => ({type: t.type, n: (t.x || []).length}))")
