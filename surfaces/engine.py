@@ -11,6 +11,7 @@ three entry points consume it: :func:`simulate` (whole trajectories), :func:`sim
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,7 +44,7 @@ __all__ = [
 SPECIALISED_FROM_STARTS = 10_000
 # Trajectory runs whose record buffers for one chunk take at most this many bytes keep two
 # sets of them, so the host reads one chunk while the next is computed (bench/RESULTS.md:
-# 1.2–1.7× for 1,000 to 10,000 starts); larger runs keep one set and their memory as it was.
+# 1.3–1.4× for 1,000 to 30,000 starts); larger runs keep one set and their memory as it was.
 OVERLAP_MAX_BYTES = 128 << 20
 
 
@@ -283,24 +284,22 @@ def _group_stream(prep: Prepared, group: _Group) -> Iterator[Chunk]:
     size = sum(CHUNK_STEPS * r.nbytes for r in jax.tree.leaves(record))
     sets = [buffer_set() for _ in range(2 if size <= OVERLAP_MAX_BYTES else 1)]
     k_end = prep.layout.replicated(np.int32(prep.steps))
+    # Chunks computed and not yet handed out: with two sets, chunk j waits while j + 1 runs.
+    waiting: deque[tuple[int, int, Record, Array]] = deque()
     t = 1
-    ready: tuple[int, int, Record, Array] | None = None  # the chunk computed before the one in flight
     for j, rows in enumerate(_table_rows(prep, group, CHUNK_STEPS)):
-        # Chunk j overwrites the set chunk j − 2 (or j − 1) was read from: its consumer has
-        # dropped that chunk's views by now (see _stream), so the buffers are reused.
+        # Chunk j overwrites the set chunk j − len(sets) was read from: its consumer has
+        # dropped that chunk's views by now (see _stream), so the buffers are reused.  The
+        # carry is not donated (only the buffers are): a waiting chunk's diverged_at stays
+        # readable while the next chunk runs.
         carry, sets[j % len(sets)] = chunk(carry, sets[j % len(sets)], prep.start_ids, k_end, group.hp, prep.env, rows)
         t1 = min(t + CHUNK_STEPS, prep.steps + 1)
-        if len(sets) == 1:
-            yield _to_chunk(t, t1, sets[0], carry.diverged_at, c, s)
-        else:
-            if ready is not None:
-                yield _to_chunk(*ready, c, s)
-            # The carry is not donated (only the buffers are), so this chunk's diverged_at
-            # stays readable while the next chunk runs.
-            ready = (t, t1, sets[j % 2], carry.diverged_at)
+        waiting.append((t, t1, sets[j % len(sets)], carry.diverged_at))
+        if len(waiting) == len(sets):
+            yield _to_chunk(*waiting.popleft(), c, s)
         t = t1
-    if ready is not None:
-        yield _to_chunk(*ready, c, s)
+    while waiting:
+        yield _to_chunk(*waiting.popleft(), c, s)
 
 
 def _table_rows(prep: Prepared, group: _Group, length: int) -> Iterator[Any]:
