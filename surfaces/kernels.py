@@ -32,6 +32,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from errorscape.surfaces.partials import by_coordinate, value_and_partials
 from errorscape.surfaces.problem import Env, Pair, loss_functions
 from errorscape.surfaces.registry import Array, Surface, is_registered
 from errorscape.surfaces.rules import LECTURE, make_rule
@@ -157,23 +158,6 @@ def build_kernels(spec: KernelKey, surface: Surface):
     bound = np.float32(surface.bound)
     nan = np.float32(np.nan)
     slots = np.arange(spec.batch_pad, dtype=np.uint32)
-
-    # The losses take θ as a 2-vector; the engine differentiates them along the two
-    # coordinates separately, in forward mode, so that everything is scalar arithmetic per
-    # coordinate and XLA never materialises a [C, S, 2] intermediate (see Carry).  Reverse
-    # mode would assemble the gradient vector and slice it apart again every step.
-    def by_coordinate(fn):
-        return lambda x, y, *rest: fn(jnp.stack([x, y]), *rest)
-
-    def value_and_partials(fn):
-        def vg(x: Array, y: Array, *rest):
-            f = lambda a, b: by_coordinate(fn)(a, b, *rest)  # noqa: E731
-            one, zero = jnp.ones_like(x), jnp.zeros_like(x)
-            value, gx = jax.jvp(f, (x, y), (one, zero))
-            _, gy = jax.jvp(f, (x, y), (zero, one))
-            return value, (gx, gy)
-
-        return vg
 
     full_vg = value_and_partials(full_loss)
     batch_vg = value_and_partials(batch_loss)
