@@ -94,6 +94,36 @@ def same_bits(a: Any, b: Any) -> bool:
     return all(np.array_equal(np.asarray(getattr(a, f)).view(np.uint8), np.asarray(getattr(b, f)).view(np.uint8)) for f in fields)
 
 
+def measure(spec: str, steps: int, rounds: int) -> str:
+    """One job's row: both forms' arithmetic per step, times, ratios and whether the bits agree."""
+    preset, surface, size, form = spec.split(":")
+    program = "final" if form == "final" else "chunk"
+    fn = run_job(preset, surface, int(size), form, steps)
+    ops: dict[str, int] = {}
+    times: dict[str, list[float]] = {f: [] for f in FORMS}
+    results: dict[str, Any] = {}
+    for form_name in FORMS:
+        use(form_name)
+        ops[form_name] = arithmetic_per_step(preset, surface, program)
+    for r in range(rounds):
+        for form_name in list(FORMS) if r % 2 == 0 else list(reversed(FORMS)):
+            use(form_name)
+            results[form_name] = fn()  # compiles
+            best = float("inf")
+            for _ in range(3):
+                start = time.perf_counter()
+                fn()
+                best = min(best, time.perf_counter() - start)
+            times[form_name].append(best)
+    tb, en = times["textbook"], times["engine"]
+    same = "yes" if same_bits(results["textbook"], results["engine"]) else "NO"
+    return (
+        f"{spec:<30} {ops['engine']:>8} {ops['textbook']:>10} {min(en) * 1e3:>8.1f} {statistics.median(en) * 1e3:>8.1f} "
+        f"{min(tb) * 1e3:>10.1f} {statistics.median(tb) * 1e3:>8.1f} {min(tb) / min(en):>20.2f} "
+        f"{statistics.median(tb) / statistics.median(en):>7.2f} {same:>9}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="tiny sizes: check the script, not the machine")
@@ -121,35 +151,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{'job':<30} {'engine':>8} {'textbook':>10} {'best':>8} {'median':>8} {'best':>10} {'median':>8} "
         f"{'best':>20} {'median':>7} {'same bits':>9}"
     )
-    for spec in jobs:
-        preset, surface, size, form = spec.split(":")
-        program = "final" if form == "final" else "chunk"
-        fn = run_job(preset, surface, int(size), form, steps)
-        ops: dict[str, int] = {}
-        times: dict[str, list[float]] = {f: [] for f in FORMS}
-        results: dict[str, Any] = {}
-        for form_name in FORMS:
-            use(form_name)
-            ops[form_name] = arithmetic_per_step(preset, surface, program)
-        for r in range(rounds):
-            order = list(FORMS) if r % 2 == 0 else list(reversed(FORMS))
-            for form_name in order:
-                use(form_name)
-                results[form_name] = fn()  # compiles
-                best = float("inf")
-                for _ in range(3):
-                    start = time.perf_counter()
-                    fn()
-                    best = min(best, time.perf_counter() - start)
-                times[form_name].append(best)
-        use("engine")
-        tb, en = times["textbook"], times["engine"]
-        same = "yes" if same_bits(results["textbook"], results["engine"]) else "NO"
-        print(
-            f"{spec:<30} {ops['engine']:>8} {ops['textbook']:>10} {min(en) * 1e3:>8.1f} {statistics.median(en) * 1e3:>8.1f} "
-            f"{min(tb) * 1e3:>10.1f} {statistics.median(tb) * 1e3:>8.1f} {min(tb) / min(en):>20.2f} "
-            f"{statistics.median(tb) / statistics.median(en):>7.2f} {same:>9}"
-        )
+    try:
+        for spec in jobs:
+            print(measure(spec, steps, rounds))
+    finally:
+        use("engine")  # whatever happened, the process goes on with the engine's own form
     return 0
 
 
