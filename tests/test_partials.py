@@ -11,24 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.partials import textbook_value_and_partials
 from errorscape import surfaces
 from errorscape.surfaces.custom import custom_surface
 from errorscape.surfaces.partials import Coordinates, value_and_partials
 from errorscape.surfaces.problem import loss_functions, make_env, resolve_params
 from errorscape.surfaces.registry import DATA_SEED
-
-
-def stacked_value_and_partials(fn):
-    """The textbook form: one JVP of θ ↦ f(θ) per unit tangent of the stacked vector."""
-
-    def vg(x, y, *rest):
-        f = lambda a, b: fn(jnp.stack([a, b]), *rest)  # noqa: E731
-        one, zero = jnp.ones_like(x), jnp.zeros_like(x)
-        value, gx = jax.jvp(f, (x, y), (one, zero))
-        _, gy = jax.jvp(f, (x, y), (zero, one))
-        return value, (gx, gy)
-
-    return vg
 
 
 def full_loss_and_env(surface):
@@ -45,7 +33,7 @@ SURFACES = [surfaces.get_surface(name) for name in surfaces.surface_names()] + [
 def test_partials_equal_the_stacked_jvp_at_every_point(surface):
     full, env = full_loss_and_env(surface)
     new = jax.jit(jax.vmap(value_and_partials(full), in_axes=(0, 0, None)))
-    old = jax.jit(jax.vmap(stacked_value_and_partials(full), in_axes=(0, 0, None)))
+    old = jax.jit(jax.vmap(textbook_value_and_partials(full), in_axes=(0, 0, None)))
     (x0, x1), (y0, y1) = surface.domain
     rng = np.random.default_rng(7)
     # Inside the domain, far outside it, on the axes (zeros), and non-finite.
@@ -89,7 +77,7 @@ def test_no_arithmetic_on_zero_tangents(name):
     x = y = jnp.float32(0.5)
     assert zero_arithmetic(jax.make_jaxpr(value_and_partials(full))(x, y, env)) == []
     # The check sees them where they are.
-    assert zero_arithmetic(jax.make_jaxpr(stacked_value_and_partials(full))(x, y, env)) != []
+    assert zero_arithmetic(jax.make_jaxpr(textbook_value_and_partials(full))(x, y, env)) != []
 
 
 @settings(max_examples=60, deadline=None)
