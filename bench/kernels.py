@@ -46,24 +46,23 @@ def opcode(line: str) -> str | None:
     return m.group(1) if m else None
 
 
-def while_bodies(hlo: str) -> dict[str, list[str]]:
-    """Each computation's instruction opcodes, for the computations some while loop runs."""
-    bodies = set(re.findall(r"body=%?([\w.\-]+)", hlo))
+def computations(hlo: str) -> dict[str, list[str]]:
+    """Each computation's instruction lines (``ROOT`` dropped), by name."""
     out: dict[str, list[str]] = {}
     current = None
     for line in hlo.splitlines():
         if line and not line.startswith(" ") and line.rstrip().endswith("{"):
-            name = line.split()[1] if line.startswith("ENTRY") else line.split()[0]
-            name = name.lstrip("%")
-            current = name if name in bodies else None
-            if current:
-                out[current] = []
-            continue
-        if current and line.startswith(" "):
-            op = opcode(line.strip().removeprefix("ROOT "))
-            if op:
-                out[current].append(op)
+            current = (line.split()[1] if line.startswith("ENTRY") else line.split()[0]).lstrip("%")
+            out[current] = []
+        elif current and line.startswith(" "):
+            out[current].append(line.strip().removeprefix("ROOT "))
     return out
+
+
+def while_bodies(hlo: str) -> dict[str, list[str]]:
+    """Each computation's instruction opcodes, for the computations some while loop runs."""
+    bodies = set(re.findall(r"body=%?([\w.\-]+)", hlo))
+    return {name: [op for line in lines if (op := opcode(line))] for name, lines in computations(hlo).items() if name in bodies}
 
 
 def lowered_program(

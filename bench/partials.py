@@ -27,7 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from bench.engine import machine
-from bench.kernels import lowered_program, opcode
+from bench.kernels import computations, lowered_program, opcode, while_bodies
 from errorscape import surfaces
 from errorscape.surfaces import kernels
 
@@ -62,18 +62,10 @@ def use(form: str) -> None:
 
 def step_arithmetic(compiled_text: str) -> int:
     """Arithmetic instructions in the fused computations the step loop's kernels call."""
-    computations: dict[str, list[str]] = {}
-    current = None
-    for line in compiled_text.splitlines():
-        if line and not line.startswith(" ") and line.rstrip().endswith("{"):
-            current = line.split()[1 if line.startswith("ENTRY") else 0].lstrip("%")
-            computations[current] = []
-        elif current and line.startswith(" "):
-            computations[current].append(line.strip().removeprefix("ROOT "))
-    bodies = set(re.findall(r"body=%?([\w.\-]+)", compiled_text)) & computations.keys()
-    body = max(bodies, key=lambda c: len(computations[c]))  # the step loop: the largest
-    called = [m.group(1) for line in computations[body] if (m := re.search(r"calls=%?([\w.\-]+)", line))]
-    return sum(opcode(line) in ARITHMETIC for name in called for line in computations.get(name, []))
+    comps = computations(compiled_text)
+    body = max(while_bodies(compiled_text), key=lambda c: len(comps[c]))  # the step loop: the largest
+    called = [m.group(1) for line in comps[body] if (m := re.search(r"calls=%?([\w.\-]+)", line))]
+    return sum(opcode(line) in ARITHMETIC for name in called for line in comps.get(name, []))
 
 
 def arithmetic_per_step(preset: str, surface: str, program: str) -> int:
