@@ -34,10 +34,18 @@ def classify(surface: Surface, ends: np.ndarray, minima: list[FoundPoint] | tupl
     """Index of the nearest known minimum within the surface's basin radius, else −1."""
     if not minima:
         return np.full(ends.shape[0], -1, np.int32)
+    # One minimum at a time over contiguous coordinates (a [starts, minima, 2] array and a
+    # norm over its short last axis cost a 512² map a sixth of its time): the same distances,
+    # √(dx² + dy²) in the same precision, and the first of equally near minima.
     centres = np.stack([m.point for m in minima])
-    d = np.linalg.norm(ends[:, None, :] - centres[None, :, :], axis=-1)
-    nearest = np.nanargmin(np.where(np.isnan(d), np.inf, d), axis=1)
-    ok = np.isfinite(ends).all(axis=1) & (d[np.arange(len(ends)), nearest] <= surface.basin_radius)
+    dtype = np.result_type(ends.dtype, centres.dtype)
+    x, y = ends[:, 0].astype(dtype), ends[:, 1].astype(dtype)
+    with np.errstate(invalid="ignore", over="ignore"):
+        dx, dy = x[None, :] - centres[:, :1].astype(dtype), y[None, :] - centres[:, 1:].astype(dtype)
+        d = np.sqrt(dx * dx + dy * dy)
+    d[np.isnan(d)] = np.inf
+    nearest = np.argmin(d, axis=0)
+    ok = np.isfinite(x) & np.isfinite(y) & (d[nearest, np.arange(len(x))] <= surface.basin_radius)
     return np.where(ok, nearest, -1).astype(np.int32)
 
 

@@ -43,6 +43,13 @@ CHUNK_STEPS = 100
 # streamed, so only the call's fixed cost matters.
 FINAL_CHUNK_STEPS = 1000
 MIN_BUCKET = 8
+# End-points programs of at least this many points (padded starts × configurations, per
+# device) carry the gradient from step to step; smaller ones recompute it in every kernel
+# that needs it.  Small arrays: a step's cost is its kernel launches, and carrying writes two
+# more arrays.  Large ones: the kernels compute, and carrying stops each of them recomputing
+# the gradient (bench.final_forms: 1.3–1.5× at 100,000 starts and more, even at 10,000,
+# mixed at 1,000).
+GRADIENT_CARRIED_FROM = 1 << 15
 
 
 def bucket(n: int) -> int:
@@ -195,7 +202,8 @@ def build_kernels(spec: KernelKey, surface: Surface):
         whole = batch >= (1 << spec.log2_n)
         return jnp.where(whole, grad[0], mini[0]), jnp.where(whole, grad[1], mini[1])
 
-    def point_step(point, start_id, config, common):
+    def point_move(point, start_id, config, common):
+        """One update, then θ_{k+1}'s loss, gradient and check."""
         theta, opt, grad, div_at = point
         row, hp, sampling = config
         k, env = common
@@ -204,6 +212,11 @@ def build_kernels(spec: KernelKey, surface: Surface):
         theta1 = (theta[0] + delta[0], theta[1] + delta[1])
         loss1, grad1, bad = evaluate(theta1, env)
         div_at1 = jnp.where((div_at < 0) & bad, k + 1, div_at)
+        return (theta1, opt1, grad1, div_at1), loss1
+
+    def point_step(point, start_id, config, common):
+        (theta1, opt1, grad1, div_at1), loss1 = point_move(point, start_id, config, common)
+        env = common[1]
         alive1 = div_at1 < 0
         record = Record(
             positions=jnp.stack([jnp.where(alive1, theta1[0], nan), jnp.where(alive1, theta1[1], nan)]),
@@ -213,11 +226,17 @@ def build_kernels(spec: KernelKey, surface: Surface):
         )
         return (theta1, opt1, grad1, div_at1), record
 
-    # End points only: the same arithmetic in another order.  Update k first checks θ_k and
-    # takes the gradient there, then moves; nothing of θ_{k+1} is evaluated until the next
-    # update (or the chunk's end).  So no gradient is carried from one step to the next: a
-    # step writes two arrays fewer, and XLA recomputes a cheap surface's gradient inside the
-    # kernels that use it.
+    def point_step_carried(point, start_id, config, common):
+        return point_move(point, start_id, config, common)[0]
+
+    # End points only, two orders of the same arithmetic (the same bits; which one runs is
+    # fixed by the key's size, see GRADIENT_CARRIED_FROM).  Small runs: update k first checks
+    # θ_k and takes the gradient there, then moves; nothing of θ_{k+1} is evaluated until the
+    # next update (or the chunk's end).  No gradient is carried from one step to the next: a
+    # step writes two arrays fewer, and XLA recomputes a cheap surface's gradient inside each
+    # kernel that uses it.  Large runs: the trajectory's step without its records, the
+    # gradient carried (each of the optimizer's state arrays then reads it instead of
+    # recomputing it, and θ is no longer copied to be updated in place).
     def point_step_final(point, start_id, config, common):
         theta, opt, div_at = point
         row, hp, sampling = config
@@ -234,6 +253,8 @@ def build_kernels(spec: KernelKey, surface: Surface):
         return grad, jnp.where((div_at < 0) & bad, k, div_at)
 
     final_step = jax.vmap(jax.vmap(point_step_final, in_axes=(0, 0, None, None)), in_axes=(0, None, 0, None))
+    carried_step = jax.vmap(jax.vmap(point_step_carried, in_axes=(0, 0, None, None)), in_axes=(0, None, 0, None))
+    carries_gradient = spec.starts_pad * spec.configs_pad // spec.devices >= GRADIENT_CARRIED_FROM
     end_check = jax.vmap(jax.vmap(point_end, in_axes=(0, 0, None, None)), in_axes=(0, 0, None, None))
 
     # starts: vmapped over S (point state, start ids); configs: over C (point state, config).
@@ -302,10 +323,22 @@ def build_kernels(spec: KernelKey, surface: Surface):
         stop = jnp.minimum(k_end, k0 + FINAL_CHUNK_STEPS)
 
         # One counter (the step number) drives the loop and indexes the table.
+        def row_at(k):
+            return jax.tree.map(lambda t: t[k - k0], table)
+
+        if carries_gradient:
+
+            def carried_body(state):
+                point, k = state
+                return carried_step(point, start_ids, (row_at(k), *hp), (k, env)), k + 1
+
+            point = (carry.theta, carry.opt, carry.grad, carry.diverged_at)
+            (theta, opt, grad, div_at), k = jax.lax.while_loop(lambda st: st[1] < stop, carried_body, (point, k0))
+            return Carry(theta, opt, grad, div_at, k)
+
         def body(state):
             theta, opt, div_at, k = state
-            row = jax.tree.map(lambda t: t[k - k0], table)
-            return (*final_step((theta, opt, div_at), start_ids, (row, *hp), (k, env)), k + 1)
+            return (*final_step((theta, opt, div_at), start_ids, (row_at(k), *hp), (k, env)), k + 1)
 
         theta, opt, div_at, k = jax.lax.while_loop(lambda st: st[3] < stop, body, (carry.theta, carry.opt, carry.diverged_at, k0))
         grad, div_at = end_check(theta, div_at, k, env)

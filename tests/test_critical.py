@@ -100,6 +100,37 @@ def test_classify_leaves_far_and_diverged_ends_unassigned():
     assert got[1] == got[2] == -1
 
 
+@pytest.mark.parametrize("name", ["himmelblau", "bumpy", "rosenbrock"])
+def test_classify_matches_a_loop_over_starts_and_minima(name):
+    s = surfaces.get_surface(name)
+    minima = [m for m in critical.known_critical_points(s) if m.kind == "minimum"]
+    (x0, x1), (y0, y1) = s.domain
+    rng = np.random.default_rng(11)
+    centres = np.stack([m.point for m in minima]).astype(np.float32)
+    near = centres[rng.integers(0, len(minima), 300)] + rng.normal(0, s.basin_radius, (300, 2))
+    # Random ends, ends near each minimum (some inside its radius, some out), the midpoint of two
+    # minima (a tie: the first wins), and ends that are not finite.
+    ends = np.concatenate(
+        [
+            np.stack([rng.uniform(x0, x1, 500), rng.uniform(y0, y1, 500)], 1),
+            near,
+            (centres[:1] + centres[-1:]) / 2,
+            [[np.nan, 0.0], [np.inf, 1.0], [0.0, -np.inf]],
+        ]
+    ).astype(np.float32)
+    want = []
+    for x, y in ends:
+        if not (np.isfinite(x) and np.isfinite(y)):
+            want.append(-1)
+            continue
+        d = [np.sqrt((x - cx) * (x - cx) + (y - cy) * (y - cy)) for cx, cy in centres]  # float32, as the ends
+        i = int(np.argmin(d))
+        want.append(i if d[i] <= s.basin_radius else -1)
+    got = basins.classify(s, ends, minima)
+    np.testing.assert_array_equal(got, np.array(want, np.int32))
+    assert 0 < (got >= 0).sum() < len(ends)
+
+
 # --- what a person sees: markers and end-point verdicts ------------------------------------------
 
 
