@@ -47,8 +47,8 @@ MIN_BUCKET = 8
 # device) carry the gradient from step to step; smaller ones recompute it in every kernel
 # that needs it.  Small arrays: a step's cost is its kernel launches, and carrying writes two
 # more arrays.  Large ones: the kernels compute, and carrying stops each of them recomputing
-# the gradient (bench.final_forms: 1.3–1.5× at 100,000 starts and more, even at 10,000,
-# mixed at 1,000).
+# the gradient (bench.final_forms: 1.2–1.5× from 100,000 starts on, level from 10,000 to
+# 32,768, mixed at 1,000).
 GRADIENT_CARRIED_FROM = 1 << 15
 
 
