@@ -26,7 +26,7 @@ import functools
 import os
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -55,6 +55,28 @@ def best_times(fns: list[Callable[[], object]], repeat: int) -> list[float]:
             fn()
             best[i] = min(best[i], time.perf_counter() - start)
     return best
+
+
+def alternated(
+    forms: Sequence[str], use: Callable[[str], None], fn: Callable[[], object], rounds: int
+) -> tuple[dict[str, list[float]], dict[str, object]]:
+    """Two or more builds of the same program timed in turn: each round, each form (``use``
+    switches to it, then ``fn`` runs once to compile and three times timed) gives its best
+    time, and every other round the order is reversed, so a noisy moment falls on all of
+    them.  Returns each form's times and its last result."""
+    times: dict[str, list[float]] = {f: [] for f in forms}
+    results: dict[str, object] = {}
+    for r in range(rounds):
+        for form in list(forms) if r % 2 == 0 else list(reversed(forms)):
+            use(form)
+            results[form] = fn()
+            best = float("inf")
+            for _ in range(3):
+                start = time.perf_counter()
+                fn()
+                best = min(best, time.perf_counter() - start)
+            times[form].append(best)
+    return times, results
 
 
 def rosenbrock_grad_np(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

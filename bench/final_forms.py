@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from bench.engine import machine
+from bench.engine import alternated, machine
 from bench.kernels import kernel_counts
 from errorscape import surfaces
 from errorscape.surfaces import basins, kernels
@@ -55,21 +54,10 @@ def fingerprint(result: Any) -> list[bytes]:
 def measure(spec: str, steps: int, rounds: int) -> str:
     fn, preset, surface = job(spec, steps)
     counts: dict[str, int] = {}
-    times: dict[str, list[float]] = {f: [] for f in FORMS}
-    results: dict[str, Any] = {}
     for form in FORMS:
         use(form)
         counts[form] = kernel_counts(preset, 1000, True, "final", surface)[0]
-    for r in range(rounds):
-        for form in list(FORMS) if r % 2 == 0 else list(reversed(FORMS)):
-            use(form)
-            results[form] = fn()  # compiles
-            best = float("inf")
-            for _ in range(3):
-                start = time.perf_counter()
-                fn()
-                best = min(best, time.perf_counter() - start)
-            times[form].append(best)
+    times, results = alternated(list(FORMS), use, fn, rounds)
     re_, ca = times["recomputed"], times["carried"]
     same = "yes" if fingerprint(results["recomputed"]) == fingerprint(results["carried"]) else "NO"
     return (

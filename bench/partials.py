@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from bench.engine import machine
+from bench.engine import alternated, machine
 from bench.kernels import computations, lowered_program, opcode, while_bodies
 from errorscape import surfaces
 from errorscape.surfaces import kernels
@@ -92,21 +91,10 @@ def measure(spec: str, steps: int, rounds: int) -> str:
     program = "final" if form == "final" else "chunk"
     fn = run_job(preset, surface, int(size), form, steps)
     ops: dict[str, int] = {}
-    times: dict[str, list[float]] = {f: [] for f in FORMS}
-    results: dict[str, Any] = {}
     for form_name in FORMS:
         use(form_name)
         ops[form_name] = arithmetic_per_step(preset, surface, program)
-    for r in range(rounds):
-        for form_name in list(FORMS) if r % 2 == 0 else list(reversed(FORMS)):
-            use(form_name)
-            results[form_name] = fn()  # compiles
-            best = float("inf")
-            for _ in range(3):
-                start = time.perf_counter()
-                fn()
-                best = min(best, time.perf_counter() - start)
-            times[form_name].append(best)
+    times, results = alternated(list(FORMS), use, fn, rounds)
     tb, en = times["textbook"], times["engine"]
     same = "yes" if same_bits(results["textbook"], results["engine"]) else "NO"
     return (
