@@ -25,6 +25,7 @@ import argparse
 import functools
 import os
 import platform
+import statistics
 import time
 from collections.abc import Callable, Sequence
 
@@ -77,6 +78,17 @@ def alternated(
                 best = min(best, time.perf_counter() - start)
             times[form].append(best)
     return times, results
+
+
+def comparison_row(spec: str, counts: Sequence[int], times: Sequence[list[float]], ratio: tuple[int, int], same: bool) -> str:
+    """One job's line in a comparison of two builds: a count per build (operations or
+    kernels per step), each build's best and median time, the ratio of build ``ratio[0]`` to
+    build ``ratio[1]`` (best, median), and whether their results had the same bits."""
+    num, den = times[ratio[0]], times[ratio[1]]
+    cells = [f"{spec:<30}", *(f"{c:>10}" for c in counts)]
+    cells += [f"{min(t) * 1e3:>8.1f} {statistics.median(t) * 1e3:>8.1f}" for t in times]
+    cells += [f"{min(num) / min(den):>8.2f} {statistics.median(num) / statistics.median(den):>7.2f}", f"{'yes' if same else 'NO':>9}"]
+    return " ".join(cells)
 
 
 def rosenbrock_grad_np(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -14,13 +14,12 @@ each form's best and median time, recomputed / carried, and whether the bits agr
 from __future__ import annotations
 
 import argparse
-import statistics
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from bench.engine import alternated, machine
+from bench.engine import alternated, comparison_row, machine
 from bench.kernels import kernel_counts
 from errorscape import surfaces
 from errorscape.surfaces import basins, kernels
@@ -58,13 +57,8 @@ def measure(spec: str, steps: int, rounds: int) -> str:
         use(form)
         counts[form] = kernel_counts(preset, 1000, True, "final", surface)[0]
     times, results = alternated(list(FORMS), use, fn, rounds)
-    re_, ca = times["recomputed"], times["carried"]
-    same = "yes" if fingerprint(results["recomputed"]) == fingerprint(results["carried"]) else "NO"
-    return (
-        f"{spec:<30} {counts['recomputed']:>10} {counts['carried']:>8} {min(re_) * 1e3:>8.1f} {statistics.median(re_) * 1e3:>8.1f} "
-        f"{min(ca) * 1e3:>8.1f} {statistics.median(ca) * 1e3:>8.1f} {min(re_) / min(ca):>8.2f} "
-        f"{statistics.median(re_) / statistics.median(ca):>7.2f} {same:>9}"
-    )
+    same = fingerprint(results["recomputed"]) == fingerprint(results["carried"])
+    return comparison_row(spec, (counts["recomputed"], counts["carried"]), (times["recomputed"], times["carried"]), (0, 1), same)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,9 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {machine()}")
     print(f"{steps} steps; best and median of {rounds} alternated rounds, each the best of 3 runs")
     print(f"engine: carried from {ENGINE_THRESHOLD:,} points (padded starts × configurations)")
-    print(f"{'':<30} {'kernels / step':^19} {'recomputed (ms)':^17} {'carried (ms)':^17} {'recomputed / carried':^16}")
+    print(f"{'':<30} {'kernels / step':^21} {'recomputed (ms)':^17} {'carried (ms)':^17} {'recomputed / carried':^16}")
     print(
-        f"{'job':<30} {'recomputed':>10} {'carried':>8} {'best':>8} {'median':>8} {'best':>8} {'median':>8} "
+        f"{'job':<30} {'recomputed':>10} {'carried':>10} {'best':>8} {'median':>8} {'best':>8} {'median':>8} "
         f"{'best':>8} {'median':>7} {'same bits':>9}"
     )
     try:

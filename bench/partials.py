@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import statistics
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +24,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from bench.engine import alternated, machine
+from bench.engine import alternated, comparison_row, machine
 from bench.kernels import computations, lowered_program, opcode, while_bodies
 from errorscape import surfaces
 from errorscape.surfaces import kernels
@@ -95,13 +94,9 @@ def measure(spec: str, steps: int, rounds: int) -> str:
         use(form_name)
         ops[form_name] = arithmetic_per_step(preset, surface, program)
     times, results = alternated(list(FORMS), use, fn, rounds)
-    tb, en = times["textbook"], times["engine"]
-    same = "yes" if same_bits(results["textbook"], results["engine"]) else "NO"
-    return (
-        f"{spec:<30} {ops['engine']:>8} {ops['textbook']:>10} {min(en) * 1e3:>8.1f} {statistics.median(en) * 1e3:>8.1f} "
-        f"{min(tb) * 1e3:>10.1f} {statistics.median(tb) * 1e3:>8.1f} {min(tb) / min(en):>20.2f} "
-        f"{statistics.median(tb) / statistics.median(en):>7.2f} {same:>9}"
-    )
+    same = same_bits(results["textbook"], results["engine"])
+    # engine first, then textbook; the ratio is textbook / engine
+    return comparison_row(spec, (ops["engine"], ops["textbook"]), (times["engine"], times["textbook"]), (1, 0), same)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,10 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     rounds = 2 if args.quick else args.rounds
     print(f"machine: {machine()}")
     print(f"{steps} steps; best and median of {rounds} alternated rounds, each the best of 3 runs")
-    print(f"{'':<30} {'ops per step':^19} {'engine (ms)':^17} {'textbook (ms)':^19} {'textbook / engine':^28}")
+    print(f"{'':<30} {'ops per step':^21} {'engine (ms)':^17} {'textbook (ms)':^17} {'textbook / engine':^16}")
     print(
-        f"{'job':<30} {'engine':>8} {'textbook':>10} {'best':>8} {'median':>8} {'best':>10} {'median':>8} "
-        f"{'best':>20} {'median':>7} {'same bits':>9}"
+        f"{'job':<30} {'engine':>10} {'textbook':>10} {'best':>8} {'median':>8} {'best':>8} {'median':>8} "
+        f"{'best':>8} {'median':>7} {'same bits':>9}"
     )
     try:
         for spec in jobs:
