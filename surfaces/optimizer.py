@@ -258,11 +258,16 @@ def apply(
         return _apply_static(grad, trace, nu, count, s, hp, *modes)
     g2 = grad * grad
 
+    # m and σ are written in terms of the new trace and ν (equal, in each mode, to what that
+    # mode's branch computes), never of the old state: a kernel computing θ then reads the
+    # state kernels' outputs instead of recomputing them from the old trace and ν, so those can
+    # be updated in place (reading old state after its update forced XLA to copy every
+    # state array each step: 22 kernels a step instead of 16 in the chunk program).
     heavy = grad + hp.lam * trace
     adam_m = hp.beta1 * trace + (1.0 - hp.beta1) * grad
     mm = hp.momentum_mode
     new_trace = jnp.where(mm == 3, adam_m, jnp.where(mm == 0, trace, heavy))
-    m = jnp.select([mm == 1, mm == 2, mm == 3], [heavy, grad + hp.lam * heavy, adam_m * s.bias1], grad)
+    m = jnp.select([mm == 1, mm == 2, mm == 3], [new_trace, grad + hp.lam * new_trace, new_trace * s.bias1], grad)
 
     sm = hp.sigma_mode
     rms = jnp.where(count == 0, g2, hp.alpha * nu + (1.0 - hp.alpha) * g2)
@@ -270,7 +275,7 @@ def apply(
     new_nu = jnp.select([sm == 1, sm == 2, sm == 3], [nu + g2, rms, adam_v], nu)
     sigma = jnp.select(
         [sm == 1, sm == 2, sm == 3],
-        [jnp.sqrt(new_nu * s.inv_count) + hp.eps, jnp.sqrt(rms) + hp.eps, jnp.sqrt(adam_v * s.bias2) + hp.eps],
+        [jnp.sqrt(new_nu * s.inv_count) + hp.eps, jnp.sqrt(new_nu) + hp.eps, jnp.sqrt(new_nu * s.bias2) + hp.eps],
         jnp.ones_like(grad),
     )
     # With ε = 0 an adaptive σ is exactly 0 in a coordinate whose gradients have all been 0,
