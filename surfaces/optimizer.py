@@ -267,17 +267,18 @@ def apply(
     adam_m = hp.beta1 * trace + (1.0 - hp.beta1) * grad
     mm = hp.momentum_mode
     new_trace = jnp.where(mm == 3, adam_m, jnp.where(mm == 0, trace, heavy))
-    m = jnp.select([mm == 1, mm == 2, mm == 3], [new_trace, grad + hp.lam * new_trace, new_trace * s.bias1], grad)
+    # One product for heavy ball and Adam: the new trace times 1 (exactly itself) or times
+    # Adam's bias correction.
+    m = jnp.where(mm == 0, grad, jnp.where(mm == 2, grad + hp.lam * new_trace, new_trace * jnp.where(mm == 3, s.bias1, 1.0)))
 
     sm = hp.sigma_mode
     rms = jnp.where(count == 0, g2, hp.alpha * nu + (1.0 - hp.alpha) * g2)
     adam_v = hp.beta2 * nu + (1.0 - hp.beta2) * g2
     new_nu = jnp.select([sm == 1, sm == 2, sm == 3], [nu + g2, rms, adam_v], nu)
-    sigma = jnp.select(
-        [sm == 1, sm == 2, sm == 3],
-        [jnp.sqrt(new_nu * s.inv_count) + hp.eps, jnp.sqrt(new_nu) + hp.eps, jnp.sqrt(new_nu * s.bias2) + hp.eps],
-        jnp.ones_like(grad),
-    )
+    # One square root for the three adaptive modes: ν's mean over the steps (Adagrad), ν
+    # itself (times 1: exactly ν, RMSprop) or Adam's bias-corrected ν.
+    scale = jnp.where(sm == 1, s.inv_count, jnp.where(sm == 3, s.bias2, 1.0))
+    sigma = jnp.where(sm == 0, jnp.ones_like(grad), jnp.sqrt(new_nu * scale) + hp.eps)
     # With ε = 0 an adaptive σ is exactly 0 in a coordinate whose gradients have all been 0,
     # and so is m there: that coordinate does not move (0/0 would mark a healthy start diverged).
     step = jnp.where(sigma > 0, m / jnp.where(sigma > 0, sigma, 1.0), 0.0)
