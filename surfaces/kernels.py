@@ -308,11 +308,15 @@ def build_kernels(spec: KernelKey, surface: Surface):
     def chunk_body(carry: Carry, buffers: Record, start_ids: Array, k_end: Array, hp: Any, env: Env, rows: Any):
         n, table = steps_and_table(carry, k_end, rows, hp, CHUNK_STEPS)
 
+        # The step index is never negative: indexing without Python's negative-index wrap
+        # saves the step a scalar kernel (the select that would normalise it).
         def body(i, state):
             c, bufs = state
-            row = jax.tree.map(lambda t: t[i], table)
+            row = jax.tree.map(lambda t: jax.lax.dynamic_index_in_dim(t, i, 0, keepdims=False, allow_negative_indices=False), table)
             c, record = advance(c, row, start_ids, hp, env)
-            bufs = jax.tree.map(lambda b, r: jax.lax.dynamic_update_index_in_dim(b, r, i, 0), bufs, record)
+            bufs = jax.tree.map(
+                lambda b, r: jax.lax.dynamic_update_slice(b, r[None], (i, *([0] * r.ndim)), allow_negative_indices=False), bufs, record
+            )
             return c, bufs
 
         return jax.lax.fori_loop(0, n, body, (carry, buffers))
@@ -324,7 +328,7 @@ def build_kernels(spec: KernelKey, surface: Surface):
 
         # One counter (the step number) drives the loop and indexes the table.
         def row_at(k):
-            return jax.tree.map(lambda t: t[k - k0], table)
+            return jax.tree.map(lambda t: jax.lax.dynamic_index_in_dim(t, k - k0, 0, keepdims=False, allow_negative_indices=False), table)
 
         if carries_gradient:
 
