@@ -289,7 +289,8 @@ def _apply_static(
     grad: Array, trace: Array, nu: Array, count: Array, s: StepScalars, hp: Hyperparams, mm: int, sm: int
 ) -> tuple[Array, Array, Array]:
     """:func:`apply` with the momentum and σ modes fixed: each expression is the one the
-    general form selects for these modes, written the same way."""
+    general form selects for these modes, less its products by exactly 1 (which change no
+    bit), so both give the same bits."""
     g2 = grad * grad
     if mm == 0:
         new_trace, m = trace, grad
