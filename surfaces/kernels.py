@@ -305,14 +305,17 @@ def build_kernels(spec: KernelKey, surface: Surface):
         ks = carry.step + jnp.arange(length, dtype=jnp.int32)
         return jnp.clip(k_end - carry.step, 0, length), rule.table(ks, rows, hp_sampling[0])
 
+    # A step index is never negative: indexing without Python's negative-index wrap saves
+    # the step a scalar kernel (the select that would normalise the index).
+    def table_row(table: Any, i: Array) -> Any:
+        return jax.tree.map(lambda t: jax.lax.dynamic_index_in_dim(t, i, 0, keepdims=False, allow_negative_indices=False), table)
+
     def chunk_body(carry: Carry, buffers: Record, start_ids: Array, k_end: Array, hp: Any, env: Env, rows: Any):
         n, table = steps_and_table(carry, k_end, rows, hp, CHUNK_STEPS)
 
-        # The step index is never negative: indexing without Python's negative-index wrap
-        # saves the step a scalar kernel (the select that would normalise it).
         def body(i, state):
             c, bufs = state
-            row = jax.tree.map(lambda t: jax.lax.dynamic_index_in_dim(t, i, 0, keepdims=False, allow_negative_indices=False), table)
+            row = table_row(table, i)
             c, record = advance(c, row, start_ids, hp, env)
             bufs = jax.tree.map(
                 lambda b, r: jax.lax.dynamic_update_slice(b, r[None], (i, *([0] * r.ndim)), allow_negative_indices=False), bufs, record
@@ -328,7 +331,7 @@ def build_kernels(spec: KernelKey, surface: Surface):
 
         # One counter (the step number) drives the loop and indexes the table.
         def row_at(k):
-            return jax.tree.map(lambda t: jax.lax.dynamic_index_in_dim(t, k - k0, 0, keepdims=False, allow_negative_indices=False), table)
+            return table_row(table, k - k0)
 
         if carries_gradient:
 
