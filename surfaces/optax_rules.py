@@ -10,7 +10,10 @@ cache is bounded.
 
 The parameters of a surface, θ = (w₁, w₂), are handed to optax as one vector of two, so
 optimizers that work per tensor (LAMB's trust ratio, NovoGrad's layer-wise second moment,
-Adafactor's parameter scale) see θ as one layer.
+Adafactor's parameter scale) see θ as one layer; optimizers marked ``per_coordinate`` get the
+two coordinates as two parameters (the same bits, fewer kernels a step: rules.optax_rule).
+Step counts in optax's states are not kept per start: the engine puts its step number there
+(``without_counts`` / ``with_counts``).
 """
 
 from __future__ import annotations
@@ -48,6 +51,10 @@ class OptaxRule:
     description: str = ""
     # Static values as offered (plain JSON values) -> the factory's arguments, where they differ.
     adapt: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # Every operation acts on each coordinate alone (no norm, no per-tensor statistic, no
+    # random draw): the rule may then run on θ's coordinates as two parameters instead of
+    # one vector of two, with the same bits (see rules.optax_rule).
+    per_coordinate: bool = False
 
 
 def _lr(default: float) -> Hyper:
@@ -67,20 +74,30 @@ def _wd(default: float) -> Hyper:
 
 
 OPTAX_RULES: dict[str, OptaxRule] = {
-    "adamw": OptaxRule(optax.adamw, (_lr(0.01), *_betas(), _eps(1e-8), _wd(1e-4)), description="Adam with decoupled weight decay"),
-    "lion": OptaxRule(
-        optax.lion, (_lr(0.01), *_betas(0.9, 0.99), _wd(1e-3)), description="sign of a momentum blend: every step has size η"
+    "adamw": OptaxRule(
+        optax.adamw, (_lr(0.01), *_betas(), _eps(1e-8), _wd(1e-4)), description="Adam with decoupled weight decay", per_coordinate=True
     ),
-    "adabelief": OptaxRule(optax.adabelief, (_lr(0.01), *_betas(), _eps(1e-16)), description="Adam scaled by the belief in the gradient"),
+    "lion": OptaxRule(
+        optax.lion,
+        (_lr(0.01), *_betas(0.9, 0.99), _wd(1e-3)),
+        description="sign of a momentum blend: every step has size η",
+        per_coordinate=True,
+    ),
+    "adabelief": OptaxRule(
+        optax.adabelief, (_lr(0.01), *_betas(), _eps(1e-16)), description="Adam scaled by the belief in the gradient", per_coordinate=True
+    ),
     "radam": OptaxRule(
         optax.radam,
         (_lr(0.01), *_betas(), _eps(1e-8), Hyper("threshold", 0.0, 100.0, 5.0)),
         description="Adam with a rectified, warmed-up variance",
+        per_coordinate=True,
     ),
-    "nadam": OptaxRule(optax.nadam, (_lr(0.01), *_betas(), _eps(1e-8)), description="Adam with Nesterov momentum"),
-    "adamax": OptaxRule(optax.adamax, (_lr(0.01), *_betas(), _eps(1e-8)), description="Adam with the infinity norm"),
-    "amsgrad": OptaxRule(optax.amsgrad, (_lr(0.01), *_betas(), _eps(1e-8)), description="Adam whose σ never shrinks"),
-    "yogi": OptaxRule(optax.yogi, (_lr(0.01), *_betas(), _eps(1e-3)), description="Adam with additive second-moment updates"),
+    "nadam": OptaxRule(optax.nadam, (_lr(0.01), *_betas(), _eps(1e-8)), description="Adam with Nesterov momentum", per_coordinate=True),
+    "adamax": OptaxRule(optax.adamax, (_lr(0.01), *_betas(), _eps(1e-8)), description="Adam with the infinity norm", per_coordinate=True),
+    "amsgrad": OptaxRule(optax.amsgrad, (_lr(0.01), *_betas(), _eps(1e-8)), description="Adam whose σ never shrinks", per_coordinate=True),
+    "yogi": OptaxRule(
+        optax.yogi, (_lr(0.01), *_betas(), _eps(1e-3)), description="Adam with additive second-moment updates", per_coordinate=True
+    ),
     "lamb": OptaxRule(optax.lamb, (_lr(0.01), *_betas(), _eps(1e-6), _wd(0.0)), description="Adam steps scaled by a trust ratio ‖θ‖/‖u‖"),
     "novograd": OptaxRule(
         optax.novograd,
@@ -167,6 +184,29 @@ def transformation(name: str, static: tuple[tuple[str, Any], ...], hyper: Mappin
     fixed.  The factory reads them as ``inject_hyperparams`` would hand them over, so every
     factory that works injected works here."""
     return OPTAX_RULES[name].factory(**static_arguments(name, static), **hyper)
+
+
+def without_counts(state: Any) -> Any:
+    """``state`` with each step count (a ``count`` field of optax's states) left out: every
+    start's count is the number of updates done, the step number the engine already has, so
+    a start need not carry it (a count per start is one more kernel every step)."""
+    return _map_counts(state, lambda count: None)
+
+
+def with_counts(state: Any, count: jax.Array) -> Any:
+    """The state ``without_counts`` left, each count put back as ``count``."""
+    return _map_counts(state, lambda _: count)
+
+
+def _map_counts(state: Any, fn: Callable[[Any], Any]) -> Any:
+    if isinstance(state, tuple) and hasattr(state, "_fields"):
+        fields = {f: _map_counts(getattr(state, f), fn) for f in state._fields}
+        if "count" in fields:
+            fields["count"] = fn(fields["count"])
+        return type(state)(**fields)
+    if isinstance(state, (tuple, list)):
+        return type(state)(_map_counts(s, fn) for s in state)
+    return state
 
 
 def per_start(state: Any, start_id: jax.Array) -> Any:

@@ -15,7 +15,7 @@ import numpy as np
 from errorscape.surfaces import optimizer
 from errorscape.surfaces.errors import FieldError
 from errorscape.surfaces.limits import MAX_CONFIGS
-from errorscape.surfaces.optax_rules import OptaxConfig, optax_config, per_start, transformation
+from errorscape.surfaces.optax_rules import OPTAX_RULES, OptaxConfig, optax_config, per_start, transformation, with_counts, without_counts
 from errorscape.surfaces.optimizer import Hyperparams, OptimizerConfig
 from errorscape.surfaces.problem import Pair
 from errorscape.surfaces.registry import Array
@@ -121,15 +121,34 @@ def lecture_rule(modes: tuple[int, int] | None = None) -> Rule:
 
 
 def optax_rule(name: str, static: tuple) -> Rule:
-    """An optax optimizer on θ as one vector of two, its hyperparameters injected (traced);
-    it keeps its own step count, so its table is empty."""
+    """An optax optimizer, its hyperparameters traced, its step count the engine's step
+    number (see optax_rules.without_counts); its table is empty.  θ is handed over as one
+    vector of two, or — where every operation of the rule acts on one coordinate alone — as
+    two parameters: the same arithmetic, without stacking θ and the gradient into a vector
+    every step and slicing the update out of it (two kernels), and with each state array a
+    [C, S] row like θ's."""
+    if OPTAX_RULES[name].per_coordinate:
+
+        def params(pair: Pair) -> Any:
+            return pair
+
+        def pair(updates: Any) -> Pair:
+            return updates
+
+    else:
+
+        def params(pair: Pair) -> Any:
+            return jnp.stack(pair)
+
+        def pair(updates: Any) -> Pair:
+            return updates[0], updates[1]
 
     def point_init(theta: Pair, start_id: Array, hp: dict[str, Array]) -> Any:
-        return per_start(transformation(name, static, hp).init(jnp.stack(theta)), start_id)
+        return without_counts(per_start(transformation(name, static, hp).init(params(theta)), start_id))
 
     def point_update(g: Pair, opt: Any, theta: Pair, k: Array, row: Any, hp: dict[str, Array]) -> tuple[Pair, Any]:
-        updates, opt = transformation(name, static, hp).update(jnp.stack(g), opt, jnp.stack(theta))
-        return (updates[0], updates[1]), opt
+        updates, opt = transformation(name, static, hp).update(params(g), with_counts(opt, k), params(theta))
+        return pair(updates), without_counts(opt)
 
     return Rule(point_init, point_update, lambda hp, state, k: ((), ()), lambda ks, rows, hp: (), _stacked)
 

@@ -3,6 +3,8 @@ static values in a bounded compile cache, and compare mode beside the lecture's 
 
 from __future__ import annotations
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -10,7 +12,7 @@ import optax
 import pytest
 
 from errorscape import surfaces
-from errorscape.surfaces import kernels
+from errorscape.surfaces import kernels, optax_rules, rules
 from errorscape.surfaces.optax_rules import OPTAX_NAMES, OPTAX_RULES, optax_config, per_start, static_arguments
 from errorscape.surfaces.problem import loss_functions, make_env, resolve_params
 
@@ -71,6 +73,83 @@ def test_engine_equals_a_plain_optax_loop(name):
     assert (r.diverged_at == -1).all()
     want = _reference(name, dict(config.hyper), dict(config.static))
     np.testing.assert_allclose(r.positions[0], want, rtol=2e-4, atol=2e-5)
+
+
+@pytest.fixture
+def as_one_vector_with_counts(monkeypatch):
+    """The engine's optax rules as optax runs them by itself: θ one vector of two, and every
+    start's state keeping its own step count."""
+    kernels.clear_compiled()
+    for name, rule in OPTAX_RULES.items():
+        monkeypatch.setitem(optax_rules.OPTAX_RULES, name, dataclasses.replace(rule, per_coordinate=False))
+    monkeypatch.setattr(rules, "without_counts", lambda state: state)
+    monkeypatch.setattr(rules, "with_counts", lambda state, count: state)
+    yield
+    kernels.clear_compiled()
+
+
+def test_coordinates_as_parameters_and_the_engines_step_count_change_no_bit(as_one_vector_with_counts, monkeypatch):
+    # Rosenbrock from starts where some diverge at a large rate: bias corrections read the
+    # count from the first step on, so a count off by one changes every early step's bits.
+    starts = np.array([[-1.2, 1.0], [0.5, -0.4], [1.5, 2.0], [2.0, -1.0]], np.float32)
+    # Marked per coordinate or not; with a bias correction, a rectification, a count in a
+    # factored state or the noise's decay: every way a rule reads its count.
+    names = ("adamw", "lion", "radam", "amsgrad", "lamb", "adafactor", "noisy_sgd")
+    specs = [{"optax": name, "hyper": {"learning_rate": 0.02}} for name in names] + [{"optax": "adamw", "hyper": {"learning_rate": 0.5}}]
+    vector = surfaces.simulate("rosenbrock", specs, starts=starts, steps=STEPS)
+    vector_final = surfaces.simulate_final("rosenbrock", specs, starts=starts, steps=STEPS)
+    monkeypatch.undo()
+    kernels.clear_compiled()
+    engine = surfaces.simulate("rosenbrock", specs, starts=starts, steps=STEPS)
+    engine_final = surfaces.simulate_final("rosenbrock", specs, starts=starts, steps=STEPS)
+    assert (vector.diverged_at >= 0).any() and (vector.diverged_at < 0).any()
+    for got, want in ((engine, vector), (engine_final, vector_final)):
+        np.testing.assert_array_equal(got.positions, want.positions)
+        np.testing.assert_array_equal(got.diverged_at, want.diverged_at)
+    kernels.clear_compiled()
+
+
+def test_rules_marked_per_coordinate_treat_each_coordinate_alone(monkeypatch):
+    # The mark lets the engine hand θ over as two parameters: for a marked rule the engine's
+    # update of θ as a vector and as a pair give the same bits, step after step, from random
+    # states.  Rules with a norm or a per-tensor statistic are not marked, and this test tells
+    # them apart.  Both forms run batched as in the engine: vmapped over starts and over
+    # configurations, one step jitted, the step count shared by all points (XLA turns a
+    # division by a broadcast value into a product with its reciprocal, so how a divisor is
+    # shared is part of the bits).
+    rng = np.random.default_rng(0)
+    thetas = jnp.asarray(rng.normal(size=(6, 2, 256, 2)), jnp.float32)  # [step, config, start, coordinate]
+    grads = jnp.asarray(rng.normal(size=(6, 2, 256, 2)) * np.array([1e-3, 30.0]), jnp.float32)
+    ids = jnp.arange(256, dtype=jnp.uint32)
+    differs = set()
+    for name in OPTAX_NAMES:
+        config = optax_config(name)
+        hp = rules.optax_rule(name, config.static).stack([config.hyperparams(), optax_config(name, {"learning_rate": 0.3}).hyperparams()])
+
+        def updates(per_coordinate, name=name, static=config.static, hp=hp):
+            monkeypatch.setitem(OPTAX_RULES, name, dataclasses.replace(OPTAX_RULES[name], per_coordinate=per_coordinate))
+            rule = rules.optax_rule(name, static)
+            over_starts = jax.vmap(rule.point_update, in_axes=(0, 0, 0, None, None, None))
+            step = jax.jit(jax.vmap(over_starts, in_axes=(0, 0, 0, None, None, 0)))
+            init = jax.vmap(jax.vmap(rule.point_init, in_axes=(0, 0, None)), in_axes=(0, None, 0))
+            state = init((thetas[0, ..., 0], thetas[0, ..., 1]), ids, hp)
+            out = []
+            for k, (theta, g) in enumerate(zip(thetas, grads, strict=True)):
+                u, state = step((g[..., 0], g[..., 1]), state, (theta[..., 0], theta[..., 1]), jnp.int32(k), (), hp)
+                out.append(jnp.stack(u, axis=-1))
+            return np.stack(out)
+
+        vector = updates(False)
+        try:
+            same = np.array_equal(vector, updates(True))
+        except (IndexError, ValueError, TypeError):  # SM3 keeps a statistic per axis: a scalar has none
+            same = False
+        monkeypatch.undo()
+        if OPTAX_RULES[name].per_coordinate:
+            assert same, name
+        elif not same:
+            differs.add(name)
+    assert {"lamb", "novograd", "adafactor"} <= differs
 
 
 def test_lion_steps_have_size_eta_per_coordinate():
