@@ -36,8 +36,8 @@ def use(form: str) -> None:
     for name, rule in _RULES.items():
         optax_rules.OPTAX_RULES[name] = dataclasses.replace(rule, per_coordinate=rule.per_coordinate and form == "lean")
     counted = form == "optax"
-    rules.without_counts = (lambda state: state) if counted else optax_rules.without_counts  # type: ignore[assignment]
-    rules.with_counts = (lambda state, count: state) if counted else optax_rules.with_counts  # type: ignore[assignment]
+    rules.without_counts = (lambda state: state) if counted else optax_rules.without_counts
+    rules.with_counts = (lambda state, count: state) if counted else optax_rules.with_counts
     kernels.clear_compiled()
 
 
