@@ -48,11 +48,21 @@ def drop_compiled_programs() -> None:
 
 
 async def trim_after_work(
-    busy: Callable[[], int], work_done: Callable[[], int], budget_mb: float, baseline: Callable[[], float | None], period_s: float = 5.0
+    busy: Callable[[], int],
+    work_done: Callable[[], int],
+    budget_mb: float,
+    baseline: Callable[[], float | None],
+    period_s: float = 5.0,
+    trim: Callable[[], object] | None = None,
+    drop: Callable[[], object] | None = None,
 ) -> None:
     """Every ``period_s``, once work has been done since the last look and nothing is running:
     trim the heap (in a thread: it walks the heap); then, if the process is still more than
-    ``budget_mb`` over ``baseline()`` (its RSS once warmed up), drop the compiled programs."""
+    ``budget_mb`` over ``baseline()`` (its RSS once warmed up), drop the compiled programs.
+    ``trim`` and ``drop`` stand in for release_freed_memory and drop_compiled_programs (a
+    caller watching one loop sees that loop's calls only, whatever other servers run)."""
+    trim = trim or release_freed_memory
+    drop = drop or drop_compiled_programs
     last = work_done()
     while True:
         await asyncio.sleep(period_s)
@@ -60,7 +70,7 @@ async def trim_after_work(
         if done == last or busy() != 0:
             continue
         last = done
-        await asyncio.to_thread(release_freed_memory)
+        await asyncio.to_thread(trim)
         base, now = baseline(), rss_mb()
         if base is not None and now is not None and now - base > budget_mb and busy() == 0:
-            await asyncio.to_thread(drop_compiled_programs)
+            await asyncio.to_thread(drop)
