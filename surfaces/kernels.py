@@ -396,8 +396,12 @@ class Layout:
             self.mesh = Mesh(np.asarray(jax.devices()[: self.devices]), ("starts",))
 
     def replicated(self, tree: Any) -> Any:
+        """Put a run's small values (hyperparameters, the surface's data, a chunk's table).
+        On one device they stay host arrays: a jitted call takes them at next to no cost,
+        where ``device_put`` costs ~25 µs a leaf in Python (0.5 ms a run, a tenth of a
+        1,000 × 1,000 end-points run)."""
         if self.mesh is None:
-            return jax.device_put(tree)
+            return tree
         return jax.device_put(tree, NamedSharding(self.mesh, PartitionSpec()))
 
     def by_start(self, tree: Any, axis: int) -> Any:
