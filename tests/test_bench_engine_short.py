@@ -4,17 +4,15 @@ kernel counts say about the two kinds of program."""
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
 
 from bench import engine as bench_engine
 from bench import kernels as bench_kernels
+from bench import optax_forms
 from errorscape import surfaces
-from errorscape.surfaces import kernels, rules
 from errorscape.surfaces.engine import RunSpec, prepare
-from errorscape.surfaces.optax_rules import OPTAX_RULES
 
 
 def test_the_bench_runs_and_reports_every_figure(capsys):
@@ -70,17 +68,15 @@ def test_no_surface_step_runs_a_matrix_product_and_a_whole_batch_racer_pads_noth
     assert raced.groups[0].kernel_key.batch_pad == 1
 
 
-def test_an_optax_step_carries_no_count_and_no_vector_per_start(monkeypatch):
+def test_an_optax_step_carries_no_count_and_no_vector_per_start():
     # AdamW in the engine: its step count is the engine's step number and its state arrays
     # are [C, S] rows like θ's, so a step runs fewer kernels than optax's own layout (a count
     # per start, θ and the gradient stacked into a vector every step and the update sliced out).
     lean = {p: bench_kernels.kernel_counts([{"optax": "adamw"}], 64, False, p)[0] for p in ("chunk", "final")}
-    kernels.clear_compiled()
-    monkeypatch.setitem(OPTAX_RULES, "adamw", dataclasses.replace(OPTAX_RULES["adamw"], per_coordinate=False))
-    monkeypatch.setattr(rules, "without_counts", lambda state: state)
-    monkeypatch.setattr(rules, "with_counts", lambda state, count: state)
-    as_optax = {p: bench_kernels.kernel_counts([{"optax": "adamw"}], 64, False, p)[0] for p in ("chunk", "final")}
-    monkeypatch.undo()
-    kernels.clear_compiled()
+    try:
+        optax_forms.use("optax")
+        as_optax = {p: bench_kernels.kernel_counts([{"optax": "adamw"}], 64, False, p)[0] for p in ("chunk", "final")}
+    finally:
+        optax_forms.use("lean")
     for program in ("chunk", "final"):
         assert lean[program] < as_optax[program], (program, lean, as_optax)

@@ -11,8 +11,9 @@ import numpy as np
 import optax
 import pytest
 
+from bench import optax_forms
 from errorscape import surfaces
-from errorscape.surfaces import kernels, optax_rules, rules
+from errorscape.surfaces import kernels, rules
 from errorscape.surfaces.optax_rules import OPTAX_NAMES, OPTAX_RULES, optax_config, per_start, static_arguments
 from errorscape.surfaces.problem import loss_functions, make_env, resolve_params
 
@@ -75,20 +76,7 @@ def test_engine_equals_a_plain_optax_loop(name):
     np.testing.assert_allclose(r.positions[0], want, rtol=2e-4, atol=2e-5)
 
 
-@pytest.fixture
-def as_one_vector_with_counts(monkeypatch):
-    """The engine's optax rules as optax runs them by itself: θ one vector of two, and every
-    start's state keeping its own step count."""
-    kernels.clear_compiled()
-    for name, rule in OPTAX_RULES.items():
-        monkeypatch.setitem(optax_rules.OPTAX_RULES, name, dataclasses.replace(rule, per_coordinate=False))
-    monkeypatch.setattr(rules, "without_counts", lambda state: state)
-    monkeypatch.setattr(rules, "with_counts", lambda state, count: state)
-    yield
-    kernels.clear_compiled()
-
-
-def test_coordinates_as_parameters_and_the_engines_step_count_change_no_bit(as_one_vector_with_counts, monkeypatch):
+def test_coordinates_as_parameters_and_the_engines_step_count_change_no_bit():
     # Rosenbrock from starts where some diverge at a large rate: bias corrections read the
     # count from the first step on, so a count off by one changes every early step's bits.
     starts = np.array([[-1.2, 1.0], [0.5, -0.4], [1.5, 2.0], [2.0, -1.0]], np.float32)
@@ -96,10 +84,12 @@ def test_coordinates_as_parameters_and_the_engines_step_count_change_no_bit(as_o
     # factored state or the noise's decay: every way a rule reads its count.
     names = ("adamw", "lion", "radam", "amsgrad", "lamb", "adafactor", "noisy_sgd")
     specs = [{"optax": name, "hyper": {"learning_rate": 0.02}} for name in names] + [{"optax": "adamw", "hyper": {"learning_rate": 0.5}}]
-    vector = surfaces.simulate("rosenbrock", specs, starts=starts, steps=STEPS)
-    vector_final = surfaces.simulate_final("rosenbrock", specs, starts=starts, steps=STEPS)
-    monkeypatch.undo()
-    kernels.clear_compiled()
+    try:
+        optax_forms.use("optax")  # as optax runs them by itself: θ one vector, a count per start
+        vector = surfaces.simulate("rosenbrock", specs, starts=starts, steps=STEPS)
+        vector_final = surfaces.simulate_final("rosenbrock", specs, starts=starts, steps=STEPS)
+    finally:
+        optax_forms.use("lean")
     engine = surfaces.simulate("rosenbrock", specs, starts=starts, steps=STEPS)
     engine_final = surfaces.simulate_final("rosenbrock", specs, starts=starts, steps=STEPS)
     assert (vector.diverged_at >= 0).any() and (vector.diverged_at < 0).any()
