@@ -189,10 +189,13 @@ class WarmUp:
                 except Exception:  # a failed warm-up step is a slower first request, not a dead server
                     self.failed += 1
                     log.exception("warm-up step failed: %s", step.label)
-                self.done += 1
-                log.info("warm-up %d/%d: %s (%.1f s)", self.done, self.total, step.label, time.perf_counter() - started)
-                if self.done == self.first_visit:
+                # Logged before it is counted: /api/health never says a step is done (or the
+                # first visit ready) before the log does.
+                done = self.done + 1
+                log.info("warm-up %d/%d: %s (%.1f s)", done, self.total, step.label, time.perf_counter() - started)
+                if done == self.first_visit:
                     log.info("warm-up: the first visit's programs are ready (%.1f s)", time.perf_counter() - started)
+                self.done = done
         finally:
             # What the warm-up's runs allocated and freed goes back before the baseline is taken.
             gc.collect()
